@@ -1,0 +1,576 @@
+/*
+ * store.c — SQLite storage for mlogd; the schema and the durability story
+ * are in store.h.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "codec.h"
+
+#define SCHEMA_VERSION "1"
+
+/* Prepared statements, one per query; finalised in mlogd_store_close. */
+enum stmt_id {
+	ST_LATEST,
+	ST_TILE,
+	ST_BUNDLE,
+	ST_DEDUP,
+	ST_SEARCH,
+	ST_SIGNERS,
+	ST_INTEGRATED,
+	ST_CHECKPOINT_AT,
+	ST_PUT_TILE,
+	ST_PUT_BUNDLE,
+	ST_PUT_DEDUP,
+	ST_PUT_SEARCH,
+	ST_PUT_SIGNER,
+	ST_PUT_CHECKPOINT,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_LATEST] = "SELECT size, root, note FROM checkpoint "
+		"ORDER BY size DESC LIMIT 1",
+	[ST_TILE] = "SELECT data FROM tile WHERE level = ?1 AND n = ?2",
+	[ST_BUNDLE] = "SELECT data FROM bundle WHERE n = ?1",
+	[ST_DEDUP] = "SELECT idx FROM dedup WHERE prefix = ?1 LIMIT ?2",
+	[ST_SEARCH] = "SELECT idx FROM search WHERE kind = ?1 AND key = ?2 "
+		"AND idx > ?3 ORDER BY idx LIMIT ?4",
+	[ST_SIGNERS] = "SELECT name FROM signer WHERE idx = ?1 ORDER BY name",
+	[ST_INTEGRATED] = "SELECT signed_at FROM checkpoint WHERE size > ?1 "
+		"ORDER BY size LIMIT 1",
+	[ST_CHECKPOINT_AT] = "SELECT note FROM checkpoint WHERE size = ?1",
+	[ST_PUT_TILE] = "INSERT OR REPLACE INTO tile(level, n, data) "
+		"VALUES (?1, ?2, ?3)",
+	[ST_PUT_BUNDLE] = "INSERT OR REPLACE INTO bundle(n, data) "
+		"VALUES (?1, ?2)",
+	[ST_PUT_DEDUP] = "INSERT OR IGNORE INTO dedup(prefix, idx) "
+		"VALUES (?1, ?2)",
+	[ST_PUT_SEARCH] = "INSERT OR IGNORE INTO search(kind, key, idx) "
+		"VALUES (?1, ?2, ?3)",
+	[ST_PUT_SIGNER] = "INSERT OR IGNORE INTO signer(idx, name) "
+		"VALUES (?1, ?2)",
+	[ST_PUT_CHECKPOINT] = "INSERT INTO checkpoint(size, root, note, "
+		"signed_at) VALUES (?1, ?2, ?3, ?4)",
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE tile(level INTEGER NOT NULL, n INTEGER NOT NULL,"
+	" data BLOB NOT NULL, PRIMARY KEY(level, n)) WITHOUT ROWID;"
+	"CREATE TABLE bundle(n INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+	"CREATE TABLE checkpoint(size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
+	" note BLOB NOT NULL, signed_at INTEGER NOT NULL);"
+	"CREATE TABLE dedup(prefix INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	" PRIMARY KEY(prefix, idx)) WITHOUT ROWID;"
+	"CREATE TABLE search(kind INTEGER NOT NULL, key BLOB NOT NULL,"
+	" idx INTEGER NOT NULL, PRIMARY KEY(kind, key, idx)) WITHOUT ROWID;"
+	"CREATE TABLE signer(idx INTEGER NOT NULL, name TEXT NOT NULL,"
+	" PRIMARY KEY(idx, name)) WITHOUT ROWID;";
+
+struct mlogd_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT];
+	char *origin;
+};
+
+static int db_error(struct mlog_error *err, sqlite3 *db, const char *what)
+{
+	return mlog_error_set(err, MLOG_ERR_DB, "%s: %s", what,
+		db != NULL ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static int exec(sqlite3 *db, const char *sql, struct mlog_error *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		mlog_error_set(err, MLOG_ERR_DB, "%s: %s", sql,
+			msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		return MLOG_ERR_DB;
+	}
+	return MLOG_OK;
+}
+
+/* Pragmas every connection uses. WAL + synchronous=FULL is what makes a
+ * returned COMMIT durable (store.h, DURABILITY). */
+static int configure(sqlite3 *db, int readonly, struct mlog_error *err)
+{
+	sqlite3_busy_timeout(db, 10000);
+	if (exec(db, "PRAGMA synchronous = FULL;"
+		"PRAGMA cache_size = -4096;"
+		"PRAGMA temp_store = MEMORY;", err) != MLOG_OK)
+		return MLOG_ERR_DB;
+	if (readonly)
+		return exec(db, "PRAGMA query_only = 1;", err);
+	return MLOG_OK;
+}
+
+int mlogd_store_create(const char *path, const char *origin,
+	const char *note0, size_t note0_len, int64_t now,
+	struct mlog_error *err)
+{
+	uint8_t empty[MLOG_HASH_BYTES];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (access(path, F_OK) == 0)
+		return mlog_error_set(err, MLOG_ERR_IO,
+			"%s already exists: refusing to overwrite a log", path);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+		SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		rc = db_error(err, db, path);
+		goto out;
+	}
+	rc = exec(db, "PRAGMA journal_mode = WAL;", err);
+	if (rc == MLOG_OK)
+		rc = configure(db, 0, err);
+	if (rc == MLOG_OK)
+		rc = exec(db, "BEGIN;", err);
+	if (rc == MLOG_OK)
+		rc = exec(db, schema_sql, err);
+	if (rc != MLOG_OK)
+		goto out;
+	if (sqlite3_prepare_v2(db, "INSERT INTO meta(key, value) VALUES "
+		"('schema', '" SCHEMA_VERSION "'), ('origin', ?1)", -1, &st,
+		NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_error(err, db, "writing meta");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	mlog_hash_empty(empty);
+	if (sqlite3_prepare_v2(db, stmt_sql[ST_PUT_CHECKPOINT], -1, &st,
+		NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 1, 0) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, empty, MLOG_HASH_BYTES, SQLITE_STATIC)
+		!= SQLITE_OK ||
+	    sqlite3_bind_blob(st, 3, note0, (int)note0_len, SQLITE_STATIC)
+		!= SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, now) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_error(err, db, "writing the empty checkpoint");
+		goto out;
+	}
+	rc = exec(db, "COMMIT;", err);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (rc != MLOG_OK)
+		unlink(path);
+	return rc;
+}
+
+int mlogd_store_open(struct mlogd_store **out, const char *path,
+	int readonly, struct mlog_error *err)
+{
+	struct mlogd_store *s;
+	sqlite3_stmt *st = NULL;
+	int rc = MLOG_ERR_DB;
+
+	if (access(path, F_OK) != 0)
+		return mlog_error_set(err, MLOG_ERR_NOTFOUND,
+			"%s: no log database (run mlogd init)", path);
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return mlog_error_set(err, MLOG_ERR_NOMEM, "out of memory");
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+		SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		db_error(err, s->db, path);
+		goto fail;
+	}
+	if (configure(s->db, readonly, err) != MLOG_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT value FROM meta WHERE "
+		"key = 'schema'), (SELECT value FROM meta WHERE key = "
+		"'origin')", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		db_error(err, s->db, "reading meta");
+		goto fail;
+	}
+	if (sqlite3_column_text(st, 0) == NULL ||
+	    strcmp((const char *)sqlite3_column_text(st, 0),
+		SCHEMA_VERSION) != 0 || sqlite3_column_text(st, 1) == NULL) {
+		mlog_error_set(err, MLOG_ERR_DB,
+			"%s: unknown schema version (want %s)", path,
+			SCHEMA_VERSION);
+		goto fail;
+	}
+	s->origin = strdup((const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (s->origin == NULL) {
+		rc = mlog_error_set(err, MLOG_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+			SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL)
+			!= SQLITE_OK) {
+			db_error(err, s->db, stmt_sql[i]);
+			goto fail;
+		}
+	}
+	*out = s;
+	return MLOG_OK;
+fail:
+	sqlite3_finalize(st);
+	mlogd_store_close(s);
+	return rc;
+}
+
+void mlogd_store_close(struct mlogd_store *s)
+{
+	if (s == NULL)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s->origin);
+	free(s);
+}
+
+const char *mlogd_store_origin(const struct mlogd_store *s)
+{
+	return s->origin;
+}
+
+/* Resets a statement after use so that it holds no read transaction. */
+static sqlite3_stmt *stmt_begin(struct mlogd_store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = s->stmt[id];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static void *dup_blob(const void *p, size_t n)
+{
+	void *q = malloc(n + 1);
+
+	if (q != NULL) {
+		if (n > 0)
+			memcpy(q, p, n);
+		((char *)q)[n] = '\0';
+	}
+	return q;
+}
+
+int mlogd_store_latest(struct mlogd_store *s, uint64_t *size,
+	uint8_t root[MLOG_HASH_BYTES], char **note, size_t *note_len,
+	struct mlog_error *err)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_LATEST);
+	int rc = MLOG_OK;
+
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = db_error(err, s->db, "reading the latest checkpoint");
+		goto out;
+	}
+	if (sqlite3_column_bytes(st, 1) != MLOG_HASH_BYTES) {
+		rc = mlog_error_set(err, MLOG_ERR_DB,
+			"latest checkpoint has a %d-byte root",
+			sqlite3_column_bytes(st, 1));
+		goto out;
+	}
+	if (note != NULL) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 2);
+		char *copy = dup_blob(sqlite3_column_blob(st, 2), n);
+
+		if (copy == NULL) {
+			rc = mlog_error_set(err, MLOG_ERR_NOMEM,
+				"out of memory");
+			goto out;
+		}
+		*note = copy;
+		*note_len = n;
+	}
+	*size = (uint64_t)sqlite3_column_int64(st, 0);
+	memcpy(root, sqlite3_column_blob(st, 1), MLOG_HASH_BYTES);
+out:
+	sqlite3_reset(st);
+	return rc;
+}
+
+int mlogd_store_read_tile(struct mlogd_store *s, int level, uint64_t n,
+	uint8_t *buf, size_t cap, size_t *len)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_TILE);
+	int rc, step;
+
+	sqlite3_bind_int(st, 1, level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		size_t got = (size_t)sqlite3_column_bytes(st, 0);
+
+		if (got > cap || got % MLOG_HASH_BYTES != 0 || got == 0) {
+			rc = MLOG_ERR_DB;
+		} else {
+			memcpy(buf, sqlite3_column_blob(st, 0), got);
+			*len = got;
+			rc = MLOG_OK;
+		}
+	} else {
+		rc = step == SQLITE_DONE ? MLOG_ERR_NOTFOUND : MLOG_ERR_DB;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int mlogd_store_read_bundle(struct mlogd_store *s, uint64_t n,
+	uint8_t **data, size_t *len)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_BUNDLE);
+	int rc, step;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		size_t got = (size_t)sqlite3_column_bytes(st, 0);
+		uint8_t *copy = dup_blob(sqlite3_column_blob(st, 0), got);
+
+		if (copy == NULL) {
+			rc = MLOG_ERR_NOMEM;
+		} else {
+			*data = copy;
+			*len = got;
+			rc = MLOG_OK;
+		}
+	} else {
+		rc = step == SQLITE_DONE ? MLOG_ERR_NOTFOUND : MLOG_ERR_DB;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static sqlite3_int64 leaf_prefix(const uint8_t leaf[MLOG_HASH_BYTES])
+{
+	return (sqlite3_int64)mlog_codec_be64_get(leaf);
+}
+
+int mlogd_store_dedup_candidates(struct mlogd_store *s,
+	const uint8_t leaf[MLOG_HASH_BYTES], uint64_t *out, size_t cap)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_DEDUP);
+	int n = 0, step;
+
+	sqlite3_bind_int64(st, 1, leaf_prefix(leaf));
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)cap);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && (size_t)n < cap)
+		out[n++] = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return MLOG_ERR_DB;
+	return n;
+}
+
+int mlogd_store_search(struct mlogd_store *s, int kind, const char *key,
+	size_t key_len, uint64_t after, uint64_t *out, size_t limit)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_SEARCH);
+	int n = 0, step;
+
+	sqlite3_bind_int(st, 1, kind);
+	sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, after == UINT64_MAX ? -1
+		: (sqlite3_int64)after);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && (size_t)n < limit)
+		out[n++] = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return MLOG_ERR_DB;
+	return n;
+}
+
+int mlogd_store_signers(struct mlogd_store *s, uint64_t index,
+	char ***names)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_SIGNERS);
+	char **list = NULL;
+	int n = 0, step;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		char **grown = realloc(list, (size_t)(n + 1) * sizeof(*list));
+		char *name;
+
+		if (grown == NULL)
+			break;
+		list = grown;
+		name = strdup((const char *)sqlite3_column_text(st, 0));
+		if (name == NULL)
+			break;
+		list[n++] = name;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE) {
+		for (int i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return step == SQLITE_ROW ? MLOG_ERR_NOMEM : MLOG_ERR_DB;
+	}
+	*names = list;
+	return n;
+}
+
+int mlogd_store_integrated_at(struct mlogd_store *s, uint64_t index,
+	int64_t *when)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_INTEGRATED);
+	int rc, step;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*when = sqlite3_column_int64(st, 0);
+		rc = MLOG_OK;
+	} else {
+		rc = step == SQLITE_DONE ? MLOG_ERR_NOTFOUND : MLOG_ERR_DB;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int mlogd_store_checkpoint_at(struct mlogd_store *s, uint64_t size,
+	char **note, size_t *note_len)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_CHECKPOINT_AT);
+	int rc, step;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		char *copy = dup_blob(sqlite3_column_blob(st, 0), n);
+
+		if (copy == NULL) {
+			rc = MLOG_ERR_NOMEM;
+		} else {
+			*note = copy;
+			*note_len = n;
+			rc = MLOG_OK;
+		}
+	} else {
+		rc = step == SQLITE_DONE ? MLOG_ERR_NOTFOUND : MLOG_ERR_DB;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Runs a bound write statement to completion. */
+static int step_done(struct mlogd_store *s, sqlite3_stmt *st,
+	struct mlog_error *err, const char *what)
+{
+	int step = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return db_error(err, s->db, what);
+	return MLOG_OK;
+}
+
+static int write_batch(struct mlogd_store *s, const struct mlogd_store_batch *b,
+	struct mlog_error *err)
+{
+	sqlite3_stmt *st;
+	uint64_t latest;
+	uint8_t root[MLOG_HASH_BYTES];
+	int rc;
+
+	/* Inside the write transaction: nobody else can have moved on. */
+	rc = mlogd_store_latest(s, &latest, root, NULL, NULL, err);
+	if (rc != MLOG_OK)
+		return rc;
+	if (latest != b->old_size)
+		return mlog_error_set(err, MLOG_ERR_CONFLICT,
+			"batch starts at %" PRIu64 " but the log is at %"
+			PRIu64, b->old_size, latest);
+	for (size_t i = 0; i < b->nblobs; i++) {
+		const struct mlogd_blob_row *r = &b->blobs[i];
+
+		if (r->level < 0) {
+			st = stmt_begin(s, ST_PUT_BUNDLE);
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)r->n);
+			sqlite3_bind_blob(st, 2, r->data, (int)r->len,
+				SQLITE_STATIC);
+		} else {
+			st = stmt_begin(s, ST_PUT_TILE);
+			sqlite3_bind_int(st, 1, r->level);
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)r->n);
+			sqlite3_bind_blob(st, 3, r->data, (int)r->len,
+				SQLITE_STATIC);
+		}
+		rc = step_done(s, st, err, "writing a tile");
+		if (rc != MLOG_OK)
+			return rc;
+	}
+	for (uint64_t i = 0; i < b->new_size - b->old_size; i++) {
+		st = stmt_begin(s, ST_PUT_DEDUP);
+		sqlite3_bind_int64(st, 1, leaf_prefix(b->leaf_hashes[i]));
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)(b->old_size + i));
+		rc = step_done(s, st, err, "writing the dedup index");
+		if (rc != MLOG_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < b->nsearch; i++) {
+		st = stmt_begin(s, ST_PUT_SEARCH);
+		sqlite3_bind_int(st, 1, b->search[i].kind);
+		sqlite3_bind_blob(st, 2, b->search[i].key,
+			(int)b->search[i].key_len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)b->search[i].index);
+		rc = step_done(s, st, err, "writing the search index");
+		if (rc != MLOG_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < b->nsigners; i++) {
+		st = stmt_begin(s, ST_PUT_SIGNER);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)b->signers[i].index);
+		sqlite3_bind_text(st, 2, b->signers[i].name, -1,
+			SQLITE_STATIC);
+		rc = step_done(s, st, err, "writing signer names");
+		if (rc != MLOG_OK)
+			return rc;
+	}
+	st = stmt_begin(s, ST_PUT_CHECKPOINT);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)b->new_size);
+	sqlite3_bind_blob(st, 2, b->root, MLOG_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, b->note, (int)b->note_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, b->signed_at);
+	return step_done(s, st, err, "writing the checkpoint");
+}
+
+int mlogd_store_commit_batch(struct mlogd_store *s,
+	const struct mlogd_store_batch *b, struct mlog_error *err)
+{
+	int rc;
+
+	if (b->new_size <= b->old_size)
+		return mlog_error_set(err, MLOG_ERR_CONFLICT,
+			"empty batch (%" PRIu64 " -> %" PRIu64 ")", b->old_size,
+			b->new_size);
+	rc = exec(s->db, "BEGIN IMMEDIATE;", err);
+	if (rc != MLOG_OK)
+		return rc;
+	rc = write_batch(s, b, err);
+	if (rc == MLOG_OK)
+		rc = exec(s->db, "COMMIT;", err);
+	if (rc != MLOG_OK) {
+		/* Nothing of the batch survives (invariant 1). */
+		sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+	}
+	return rc;
+}
