@@ -18,6 +18,13 @@ int mlog_codec_base64_encode(char *out, size_t out_cap,
 	return (int)need;
 }
 
+/* 1 if c is in the standard base64 alphabet or is '='. */
+static int base64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
 int mlog_codec_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len,
 	const char *in, size_t in_len)
 {
@@ -26,6 +33,13 @@ int mlog_codec_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len,
 
 	if (in_len % 4 != 0)
 		return MLOG_ERR_MALFORMED;
+	/* libsodium 1.0.18 reads the input as signed char and decodes every
+	 * byte >= 0x80 as '/' (value 63), so "QUJ\xff" decodes like "QUJ/".
+	 * Check the alphabet ourselves first. */
+	for (size_t i = 0; i < in_len; i++) {
+		if (!base64_char(in[i]))
+			return MLOG_ERR_MALFORMED;
+	}
 	/* Exact decoded size from the padding, so that "too big" is told
 	 * apart from "malformed" before decoding anything. */
 	want = in_len / 4 * 3;
