@@ -18,6 +18,13 @@ int mlog_codec_base64_encode(char *out, size_t out_cap,
 	return (int)need;
 }
 
+/* 1 if c is in the standard base64 alphabet or is '='. */
+static int base64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
 int mlog_codec_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len,
 	const char *in, size_t in_len)
 {
@@ -26,6 +33,13 @@ int mlog_codec_base64_decode(uint8_t *out, size_t out_cap, size_t *out_len,
 
 	if (in_len % 4 != 0)
 		return MLOG_ERR_MALFORMED;
+	/* libsodium 1.0.18 reads the input as signed char and decodes every
+	 * byte >= 0x80 as '/' (value 63), so "QUJ\xff" decodes like "QUJ/".
+	 * Check the alphabet ourselves first. */
+	for (size_t i = 0; i < in_len; i++) {
+		if (!base64_char(in[i]))
+			return MLOG_ERR_MALFORMED;
+	}
 	/* Exact decoded size from the padding, so that "too big" is told
 	 * apart from "malformed" before decoding anything. */
 	want = in_len / 4 * 3;
@@ -57,6 +71,10 @@ int mlog_codec_base64_decode_lenient(uint8_t *out, size_t out_cap,
 	rc = mlog_codec_base64_decode(out, out_cap, out_len, in, in_len);
 	if (rc != MLOG_ERR_MALFORMED || in_len < 4 || in_len % 4 != 0)
 		return rc;
+	/* Padding may only end the input: the head below is decoded on its
+	 * own, and would otherwise accept "QQ==QUI=" (Go rejects it). */
+	if (memchr(in, '=', in_len - 4) != NULL)
+		return MLOG_ERR_MALFORMED;
 	/* Retry with the unused bits of the last quantum cleared. */
 	memcpy(fixed, in + in_len - 4, 4);
 	if (fixed[3] == '=')

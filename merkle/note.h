@@ -112,7 +112,8 @@ struct mlog_note_check {
 uint32_t mlog_note_key_id(const char *name, uint8_t type,
 	const uint8_t *pub, size_t pub_len);
 
-/* 1 if name is a valid key name (rule 3), else 0. */
+/* 1 if name is a valid key name (rule 3), else 0. Also refuses control
+ * characters (a name holding one could never appear in a note). */
 int mlog_note_name_valid(const char *name, size_t len);
 
 /*
@@ -128,9 +129,11 @@ void mlog_note_free(struct mlog_note *n);
 
 /*
  * Verifies n against keys[0..nkeys) (rules 5-7). If checks is not NULL it
- * receives one entry per key. Returns 0 if at least one key verified and no
- * matching signature failed; MLOG_ERR_VERIFY if a matching signature
- * failed; MLOG_ERR_UNTRUSTED if no signature matched any key.
+ * receives one entry per key (only on success; the timestamp is that of
+ * the key's first cosignature line). Returns 0 if at least one key
+ * verified and no matching signature failed; MLOG_ERR_VERIFY if a matching
+ * signature failed (wrong length or lenient base64 included);
+ * MLOG_ERR_UNTRUSTED if no signature matched any key; MLOG_ERR_NOMEM.
  */
 int mlog_note_verify(const struct mlog_note *n,
 	const struct mlog_note_verifier *keys, size_t nkeys,
@@ -142,16 +145,20 @@ int mlog_note_verify(const struct mlog_note *n,
  * out (capacity cap, NUL-terminated). For type 0x04 signers the line is a
  * cosignature/v1 over text at time timestamp; for 0x01 timestamp is
  * ignored. Returns the line length or MLOG_ERR_TOOBIG / MLOG_ERR_RANGE
- * (timestamp > 2^63-1).
+ * (timestamp > 2^63-1); MLOG_ERR_MALFORMED if text is not valid note text
+ * (non-empty, final '\n', rule 1) or s is inconsistent (bad name or type,
+ * key ID or public key not matching its secret key); MLOG_ERR_NOMEM.
  */
 int mlog_note_sign_line(char *out, size_t cap, const char *text,
 	size_t text_len, const struct mlog_note_signer *s, uint64_t timestamp);
 
 /*
- * Builds a complete signed note: text, blank line, one line per signer.
- * text must be valid note text (non-empty, ends in '\n', rule 1). *out is
- * malloc'd and NUL-terminated (caller frees), *out_len its length.
- * Returns 0, MLOG_ERR_MALFORMED, MLOG_ERR_RANGE or MLOG_ERR_NOMEM.
+ * Builds a complete signed note: text, blank line, one line per signer
+ * (1..MLOG_NOTE_MAX_SIGS signers). text must be valid note text (non-empty,
+ * ends in '\n', rule 1). *out is malloc'd and NUL-terminated (caller
+ * frees), *out_len its length. Returns 0, MLOG_ERR_MALFORMED,
+ * MLOG_ERR_RANGE, MLOG_ERR_TOOBIG (result over MLOG_NOTE_MAX_BYTES) or
+ * MLOG_ERR_NOMEM.
  */
 int mlog_note_sign(char **out /* OUT */, size_t *out_len /* OUT */,
 	const char *text, size_t text_len,
@@ -160,19 +167,24 @@ int mlog_note_sign(char **out /* OUT */, size_t *out_len /* OUT */,
 
 /*
  * Formats n back to bytes (text, blank line, signature lines in order);
- * parse(format(n)) == n. *out malloc'd, caller frees.
+ * parse(format(n)) == n. A lenient signature is written with its lowest
+ * pad bit set, so it re-parses lenient (the original pad bits are not
+ * kept); every other parsed note formats back byte for byte. *out
+ * malloc'd, caller frees. Returns 0, MLOG_ERR_MALFORMED (n breaks a rule
+ * 1-3), MLOG_ERR_TOOBIG or MLOG_ERR_NOMEM.
  */
 int mlog_note_format(char **out /* OUT */, size_t *out_len /* OUT */,
 	const struct mlog_note *n) MLOG_MUST_CHECK;
 
-/* Parses a vkey string (no trailing newline). Checks the key ID and the
- * 32-byte key length; type must be 0x01 or 0x04. Returns 0 or
- * MLOG_ERR_MALFORMED. */
+/* Parses a vkey string (no trailing newline). Checks the key ID (exactly
+ * 8 lowercase hex digits), strict base64 and the 32-byte key length; type
+ * must be 0x01 or 0x04. Returns 0 or MLOG_ERR_MALFORMED. */
 int mlog_note_verifier_parse(struct mlog_note_verifier *out /* OUT */,
 	const char *vkey, size_t len, struct mlog_error *err) MLOG_MUST_CHECK;
 
 /* Formats v as a vkey string into out (cap >= MLOG_NOTE_VKEY_MAX + 1).
- * Returns the length or MLOG_ERR_TOOBIG. */
+ * Returns the length, MLOG_ERR_TOOBIG, or MLOG_ERR_MALFORMED (invalid name
+ * or type). */
 int mlog_note_verifier_format(char *out, size_t cap,
 	const struct mlog_note_verifier *v);
 
@@ -188,7 +200,8 @@ int mlog_note_signer_parse(struct mlog_note_signer *out /* OUT */,
 	const char *skey, size_t len, struct mlog_error *err) MLOG_MUST_CHECK;
 
 /* Formats s as an skey string into out (cap >= MLOG_NOTE_SKEY_MAX + 1).
- * Returns the length or MLOG_ERR_TOOBIG. The caller wipes out after use. */
+ * Returns the length, MLOG_ERR_TOOBIG, or MLOG_ERR_MALFORMED (invalid name
+ * or type). The caller wipes out after use. */
 int mlog_note_signer_format(char *out, size_t cap,
 	const struct mlog_note_signer *s);
 

@@ -69,6 +69,43 @@ Test(codec, base64_strict_rejections)
 	}
 }
 
+/* libsodium 1.0.18 decodes any byte >= 0x80 as '/': found by fuzz_note
+ * (a signature line with "\xc3\xa9" inside its base64 parsed). */
+Test(codec, base64_rejects_high_bytes)
+{
+	uint8_t out[8];
+
+	for (int c = 0x80; c <= 0xff; c++) {
+		char s[9] = "QUJDQUJ/";
+		size_t n = 12345;
+
+		s[7] = (char)c;
+		cr_assert_eq(mlog_codec_base64_decode(out, sizeof(out), &n,
+			s, 8), MLOG_ERR_MALFORMED, "accepted 0x%02x", c);
+		cr_assert_eq(mlog_codec_base64_decode_lenient(out,
+			sizeof(out), &n, s, 8), MLOG_ERR_MALFORMED,
+			"lenient accepted 0x%02x", c);
+		s[7] = '=';
+		s[6] = (char)c;
+		cr_assert_eq(mlog_codec_base64_decode_lenient(out,
+			sizeof(out), &n, s, 8), MLOG_ERR_MALFORMED,
+			"lenient accepted 0x%02x before '='", c);
+		s[0] = (char)c;
+		s[6] = 'J';
+		cr_assert_eq(mlog_codec_base64_decode(out, sizeof(out), &n,
+			s, 8), MLOG_ERR_MALFORMED, "accepted 0x%02x first", c);
+		cr_assert_eq(n, 12345);
+	}
+	/* The '/' it would have been mistaken for is fine. */
+	{
+		size_t n = 0;
+
+		cr_assert_eq(mlog_codec_base64_decode(out, sizeof(out), &n,
+			"QUJDQUJ/", 8), MLOG_OK);
+		cr_assert_eq(n, 6);
+	}
+}
+
 Test(codec, base64_decode_respects_capacity)
 {
 	uint8_t out[2];
@@ -104,6 +141,23 @@ Test(codec, base64_lenient_ignores_pad_bits_like_go)
 		"6g x", 4), MLOG_OK);
 	cr_assert_neq(mlog_codec_base64_decode_lenient(out, sizeof(out), &n,
 		"6gx", 3), MLOG_OK);
+	/* Padding inside the input, before a lenient last quantum (found by
+	 * fuzz_note): Go rejects it, so must we. */
+	{
+		uint8_t big[8];
+
+		n = 99;
+		cr_assert_eq(mlog_codec_base64_decode_lenient(big,
+			sizeof(big), &n, "QQ==QUJ=", 8), MLOG_ERR_MALFORMED);
+		cr_assert_eq(mlog_codec_base64_decode_lenient(big,
+			sizeof(big), &n, "QQ==QUI=", 8), MLOG_ERR_MALFORMED);
+		cr_assert_eq(mlog_codec_base64_decode_lenient(big,
+			sizeof(big), &n, "QUI=QUJ=", 8), MLOG_ERR_MALFORMED);
+		cr_assert_eq(n, 99);
+		cr_assert_eq(mlog_codec_base64_decode_lenient(big,
+			sizeof(big), &n, "QUJDQUJ=", 8), MLOG_OK);
+		cr_assert_eq(n, 5);
+	}
 }
 
 Test(codec, hex)
