@@ -731,9 +731,14 @@ int mlog_note_sign(char **out, size_t *out_len, const char *text,
 /* ---- verification ------------------------------------------------------- */
 
 /* Rule (5): a signature belongs to a key iff name and key ID both match. */
+/* Rule (5): same (name, key ID); for cosignature/v1 keys also the 72-byte
+ * blob, since a line of another length is not a cosignature/v1 at all. */
 static int sig_matches(const struct mlog_note_sig *s,
 	const struct mlog_note_verifier *k)
 {
+	if (k->type == MLOG_NOTE_TYPE_COSIG_V1 &&
+	    s->sig_len != MLOG_NOTE_COSIG_BYTES)
+		return 0;
 	return s->key_id == k->key_id &&
 	       strncmp(s->name, k->name, sizeof(k->name)) == 0;
 }

@@ -40,6 +40,9 @@
  * Verification rules (mlog_note_verify):
  *  (5) Signatures are identified by (name, key ID); those matching no
  *      verifier are ignored, even if the name or the ID alone matches.
+ *      For a cosignature/v1 (0x04) verifier a line also needs the 72-byte
+ *      blob to match: a line of another length is not a cosignature/v1
+ *      and is ignored, as sigsum-go does (vectors/cosignature, line 4).
  *  (6) Every signature matching a verifier is verified; one failure
  *      rejects the whole note (MLOG_ERR_VERIFY).
  *  (7) If no signature matches a verifier: MLOG_ERR_UNTRUSTED.
