@@ -18,12 +18,14 @@
 
 #define PATH_CAP 192
 
+struct tee;
+
 struct vctx {
 	struct mlog_error *err;
 	struct mlog_statement *st;  /* receives keys, decision, time */
 	size_t keys_cap;
-	const json_t *approval_m;   /* an approval's predicate.measurement */
-	const void *approval_tee;   /* ... and its struct tee */
+	const json_t *approval_m;           /* an approval's measurement */
+	const struct tee *approval_tee;     /* ... and its TEE */
 	size_t plen;
 	char path[PATH_CAP];        /* JSON path of the current value */
 };
@@ -278,6 +280,8 @@ static int add_key(struct vctx *c, int kind, const char *prefix,
 	struct mlog_statement_key k;
 	int n;
 
+	/* Zeroed so that keys compare bytewise and carry no stack bytes. */
+	memset(&k, 0, sizeof(k));
 	k.kind = kind;
 	if (prefix != NULL)
 		n = snprintf(k.value, sizeof(k.value), "%s:%s", prefix, value);
