@@ -619,7 +619,8 @@ static const struct mutation malformed[] = {
 	{ manifest, "predicate.measurements[1].mrtd", NULL,
 		"predicate.measurements[1].mrtd: missing" },
 	{ manifest, "predicate.measurements[1].mrtd", "\"" H64("4") "\"",
-		"predicate.measurements[1].mrtd: want 96 lowercase hex digits" },
+		"predicate.measurements[1].mrtd: want 96 lowercase hex "
+		"digits" },
 	{ manifest, "predicate.measurements[1].rtmr0", BADHEX64,
 		"predicate.measurements[1].rtmr0: want 96" },
 	{ manifest, "predicate.measurements[1].rtmr1", "null",
@@ -672,7 +673,8 @@ static const struct mutation malformed[] = {
 	{ slsa, "predicate.buildDefinition.externalParameters", NULL,
 		"predicate.buildDefinition.externalParameters: missing" },
 	{ slsa, "predicate.buildDefinition.externalParameters", "\"x\"",
-		"predicate.buildDefinition.externalParameters: want an object" },
+		"predicate.buildDefinition.externalParameters: want an "
+		"object" },
 	{ slsa, "predicate.runDetails", NULL, "predicate.runDetails: missing" },
 	{ slsa, "predicate.runDetails.builder", NULL,
 		"predicate.runDetails.builder: missing" },
