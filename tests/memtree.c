@@ -9,6 +9,8 @@
 
 #include <criterion/criterion.h>
 
+#include "proof.h"
+
 static int memtree_read(void *ctx, const uint64_t *idx, size_t n,
 	uint8_t (*out)[MLOG_HASH_BYTES])
 {
@@ -158,4 +160,30 @@ size_t memtree_naive_proof(struct memtree *t,
 	uint8_t (*out)[MLOG_HASH_BYTES], uint64_t m, uint64_t n)
 {
 	return subproof(t, out, m, 0, n, 1);
+}
+
+void memtree_root(struct memtree *t, uint64_t size,
+	uint8_t out[MLOG_HASH_BYTES])
+{
+	cr_assert_eq(mlog_tree_root(t->h, out, size, &t->reader), MLOG_OK);
+}
+
+size_t memtree_inclusion(struct memtree *t, uint64_t index, uint64_t size,
+	uint8_t (*proof)[MLOG_HASH_BYTES])
+{
+	size_t n = 0;
+
+	cr_assert_eq(mlog_proof_prove_inclusion(t->h, proof, &n, index, size,
+		&t->reader), MLOG_OK);
+	return n;
+}
+
+size_t memtree_consistency(struct memtree *t, uint64_t old, uint64_t size,
+	uint8_t (*proof)[MLOG_HASH_BYTES])
+{
+	size_t n = 0;
+
+	cr_assert_eq(mlog_proof_prove_consistency(t->h, proof, &n, old, size,
+		&t->reader), MLOG_OK);
+	return n;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "hash.h"
+#include "proof.h"
 #include "tree.h"
 
 struct memtree {
@@ -35,6 +36,15 @@ void memtree_append(struct memtree *t, const void *data, size_t len);
 
 /* Appends leaves until the tree has n. */
 void memtree_grow(struct memtree *t, uint64_t n);
+
+/* The library's root, inclusion and consistency proofs over the stored
+ * hashes (failing the test on error); the proofs return their length. */
+void memtree_root(struct memtree *t, uint64_t size,
+	uint8_t out[MLOG_HASH_BYTES]);
+size_t memtree_inclusion(struct memtree *t, uint64_t index, uint64_t size,
+	uint8_t (*proof)[MLOG_HASH_BYTES]);
+size_t memtree_consistency(struct memtree *t, uint64_t old, uint64_t size,
+	uint8_t (*proof)[MLOG_HASH_BYTES]);
 
 /* Naive recursive MTH(D[lo:hi]) over the leaf hashes (RFC 9162 §2.1.1). */
 void memtree_naive_mth(struct memtree *t, uint8_t out[MLOG_HASH_BYTES],
