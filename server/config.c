@@ -14,6 +14,7 @@ void mlogd_config_init(struct mlogd_config *c)
 	c->listen_host = strdup("127.0.0.1");
 	c->listen_port = 8080;
 	c->batch_ms = 100;
+	c->batch_idle_ms = 2;
 	c->batch_max = 4096;
 	c->queue_max = 65536;
 	c->threads = 4;
@@ -118,6 +119,11 @@ int mlogd_config_set(struct mlogd_config *c, const char *key,
 			return mlog_error_set(err, MLOG_ERR_MALFORMED,
 				"batch-ms %s: want 1..60000", value);
 		c->batch_ms = (unsigned)v;
+	} else if (strcmp(key, "batch-idle-ms") == 0) {
+		if (parse_uint(&v, value, 0, 60000) != 0)
+			return mlog_error_set(err, MLOG_ERR_MALFORMED,
+				"batch-idle-ms %s: want 0..60000", value);
+		c->batch_idle_ms = (unsigned)v;
 	} else if (strcmp(key, "batch-max") == 0) {
 		if (parse_uint(&v, value, 1, 1000000) != 0)
 			return mlog_error_set(err, MLOG_ERR_MALFORMED,

@@ -5,7 +5,8 @@
  * keys such as `signer` may appear several times). Flags given on the
  * command line override the file (repeatable ones are added to it).
  *
- * Defaults: listen 127.0.0.1:8080, batch-ms 100, batch-max 4096,
+ * Defaults: listen 127.0.0.1:8080, batch-ms 100, batch-idle-ms 2,
+ * batch-max 4096,
  * queue-max 65536, threads 4, max-connections 1024, timeout 30 s.
  *
  * Thread-safety: built once in main, read-only afterwards.
@@ -27,6 +28,7 @@ struct mlogd_config {
 	char *listen_host;
 	unsigned listen_port;
 	unsigned batch_ms;
+	unsigned batch_idle_ms;
 	size_t batch_max;
 	size_t queue_max;
 	unsigned threads;

@@ -19,9 +19,7 @@ struct mlogd_edge {
 	uint64_t batch_start;              /* size at the last reset_rows */
 	/* Edge tile of each level; width derived from size (invariant 1). */
 	uint8_t tile[MLOG_TILE_MAX_LEVELS][MLOG_TILE_WIDTH][HB];
-	uint8_t *bundle;                   /* partial bundle (invariant 2) */
-	size_t bundle_len, bundle_cap;
-	/* Rows of the current batch and the full tiles/bundles they own. */
+	/* Rows of the current batch and the full tiles they own. */
 	struct mlogd_blob_row *rows;
 	size_t nrows, rows_cap;
 	uint8_t **owned;
@@ -41,18 +39,8 @@ static uint64_t edge_index(uint64_t size, int level)
 #ifndef NDEBUG
 static void check_invariants(const struct mlogd_edge *e)
 {
-	size_t count = 0;
-	struct mlog_bundle_entry ents[MLOG_BUNDLE_MAX_ENTRIES];
-
-	if (e->bundle_len > 0) {
-		int rc = mlog_bundle_decode(ents, &count, e->bundle,
-			e->bundle_len, NULL);
-
-		assert(rc == MLOG_OK);
-		(void)rc;
-	}
-	assert(count == edge_width(e->size, 0));
 	assert(e->batch_start <= e->size);
+	assert(e->nrows <= e->rows_cap);
 }
 #else
 #define check_invariants(e) ((void)0)
@@ -112,7 +100,6 @@ void mlogd_edge_free(struct mlogd_edge *e)
 	mlogd_edge_reset_rows(e);
 	free(e->rows);
 	free(e->owned);
-	free(e->bundle);
 	mlog_hash_free(e->h);
 	free(e);
 }
@@ -180,9 +167,7 @@ int mlogd_edge_load(struct mlogd_edge **out, struct mlogd_store *s,
 	if (e == NULL)
 		return mlog_error_set(err, rc, "out of memory");
 	e->h = mlog_hash_new();
-	e->bundle_cap = MLOG_BUNDLE_MAX_BYTES;
-	e->bundle = malloc(e->bundle_cap);
-	if (e->h == NULL || e->bundle == NULL) {
+	if (e->h == NULL) {
 		mlog_error_set(err, rc, "out of memory");
 		goto fail;
 	}
@@ -197,26 +182,24 @@ int mlogd_edge_load(struct mlogd_edge **out, struct mlogd_store *s,
 		if (rc != MLOG_OK)
 			goto fail;
 	}
+	/* The stored entries of the partial bundle must be the leaves of
+	 * the edge tile (invariant 2 of store.h). */
 	if (edge_width(size, 0) > 0) {
 		uint8_t *data = NULL;
 		size_t len = 0;
 
 		rc = mlogd_store_read_bundle(s, edge_index(size, 0), &data,
 			&len);
-		if (rc == MLOG_OK && len > e->bundle_cap)
-			rc = MLOG_ERR_TOOBIG;
 		if (rc == MLOG_OK)
 			rc = mlog_bundle_verify(e->h, data, len,
 				(const uint8_t *)e->tile[0],
 				(size_t)edge_width(size, 0) * HB, err);
-		if (rc == MLOG_OK) {
-			memcpy(e->bundle, data, len);
-			e->bundle_len = len;
-		}
 		free(data);
 		if (rc != MLOG_OK) {
 			mlog_error_wrap(err, MLOG_ERR_VERIFY,
-				"edge bundle %" PRIu64, edge_index(size, 0));
+				"entries of bundle %" PRIu64
+				" do not match their tile",
+				edge_index(size, 0));
 			rc = MLOG_ERR_VERIFY;
 			goto fail;
 		}
@@ -283,41 +266,16 @@ static int complete_tile(struct mlogd_edge *e, int level)
 		hash_run(e->h, e->tile[level + 1][slot],
 			(const uint8_t (*)[HB])e->tile[level], MLOG_TILE_WIDTH);
 	}
-	if (level == 0) {
-		/* The bundle is full too: hand out an exact-size copy and
-		 * start the next one in the same buffer. */
-		uint8_t *full = malloc(e->bundle_len);
-
-		if (full == NULL)
-			return MLOG_ERR_NOMEM;
-		memcpy(full, e->bundle, e->bundle_len);
-		rc = own(e, full);
-		if (rc != MLOG_OK) {
-			free(full);
-			return rc;
-		}
-		rc = push_row(e, -1, n, full, e->bundle_len);
-		e->bundle_len = 0;
-		if (rc != MLOG_OK)
-			return rc;
-	}
 	return MLOG_OK;
 }
 
-int mlogd_edge_append(struct mlogd_edge *e, const uint8_t leaf[HB],
-	const uint8_t *entry, size_t len)
+int mlogd_edge_append(struct mlogd_edge *e, const uint8_t leaf[HB])
 {
 	uint64_t carry;
 	int rc;
 
-	if (len > MLOG_BUNDLE_ENTRY_MAX)
-		return MLOG_ERR_TOOBIG;
 	if (e->size >= MLOG_TREE_MAX_SIZE)
 		return MLOG_ERR_RANGE;
-	rc = mlog_bundle_append(e->bundle, e->bundle_cap, &e->bundle_len,
-		entry, len);
-	if (rc != MLOG_OK)
-		return rc;
 	memcpy(e->tile[0][edge_width(e->size, 0)], leaf, HB);
 	e->size++;
 	/* Carry: a size that is a multiple of 256^(L+1) fills level L. */
@@ -352,9 +310,6 @@ int mlogd_edge_take_rows(struct mlogd_edge *e,
 		if (rc != MLOG_OK)
 			goto out;
 	}
-	if (edge_width(e->size, 0) > 0 && e->size != e->batch_start)
-		rc = push_row(e, -1, edge_index(e->size, 0), e->bundle,
-			e->bundle_len);
 	if (rc == MLOG_OK) {
 		*rows = e->rows;
 		*nrows = e->nrows;

@@ -34,9 +34,9 @@ static const char usage_text[] =
 	"usage: mlogd init  --data DIR --origin ORIGIN\n"
 	"       mlogd serve --data DIR [--listen HOST:PORT]\n"
 	"             [--signer NAME=ROLE[,ROLE...]:PUBKEY.pem]...\n"
-	"             [--batch-ms N] [--batch-max N] [--queue-max N]\n"
-	"             [--threads N] [--max-connections N] [--timeout SECONDS]\n"
-	"             [--mirror-dir DIR]\n"
+	"             [--batch-ms N] [--batch-idle-ms N] [--batch-max N]\n"
+	"             [--queue-max N] [--threads N] [--max-connections N]\n"
+	"             [--timeout SECONDS] [--mirror-dir DIR]\n"
 	"Every serve flag may also be set in DIR/mlogd.conf "
 	"(see docs/mlogd.md).\n";
 
@@ -223,6 +223,7 @@ static void parse_serve_flags(int argc, char **argv,
 		{ "listen", required_argument, NULL, 'l' },
 		{ "signer", required_argument, NULL, 's' },
 		{ "batch-ms", required_argument, NULL, 'b' },
+		{ "batch-idle-ms", required_argument, NULL, 'i' },
 		{ "batch-max", required_argument, NULL, 'B' },
 		{ "queue-max", required_argument, NULL, 'q' },
 		{ "threads", required_argument, NULL, 't' },
@@ -315,6 +316,7 @@ static int cmd_serve(int argc, char **argv)
 		.db_path = db_path,
 		.signer = &key,
 		.batch_ms = cfg.batch_ms,
+		.batch_idle_ms = cfg.batch_idle_ms,
 		.batch_max = cfg.batch_max,
 		.queue_max = cfg.queue_max,
 		.listener = { on_head, &followers },

@@ -35,6 +35,7 @@ struct mlogd_seq {
 	pthread_cond_t wake;
 	struct mlogd_ticket *qhead, *qtail;
 	size_t qlen;
+	int64_t last_enqueue_ns;
 	int state;                     /* enum seq_state */
 	struct mlogd_head *head;
 	struct mlogd_seq_stats stats;
@@ -139,6 +140,7 @@ int mlogd_seq_submit(struct mlogd_seq *q, struct mlogd_ticket *t)
 			q->qhead = t;
 		q->qtail = t;
 		q->qlen++;
+		q->last_enqueue_ns = t->enqueued_ns;
 		q->stats.queue_depth = q->qlen;
 		if (q->qlen == 1 || q->qlen >= q->cfg.batch_max)
 			pthread_cond_signal(&q->wake);
@@ -296,6 +298,8 @@ static int run_batch(struct mlogd_seq *q, struct mlogd_ticket *batch,
 	const struct mlogd_blob_row *blobs = NULL;
 	size_t nblobs = 0;
 	uint8_t (*leaves)[MLOG_HASH_BYTES] = NULL;
+	const uint8_t **entries = NULL;
+	size_t *entry_lens = NULL;
 	struct mlogd_head *head = NULL;
 	uint64_t old_size = mlogd_edge_size(q->edge), fresh = 0, dups = 0;
 	int64_t t0;
@@ -303,7 +307,10 @@ static int run_batch(struct mlogd_seq *q, struct mlogd_ticket *batch,
 
 	rc = set_init(&set, n);
 	leaves = malloc((n + 1) * MLOG_HASH_BYTES);
-	if (rc != MLOG_OK || leaves == NULL) {
+	entries = malloc((n + 1) * sizeof(*entries));
+	entry_lens = malloc((n + 1) * sizeof(*entry_lens));
+	if (rc != MLOG_OK || leaves == NULL || entries == NULL ||
+	    entry_lens == NULL) {
 		rc = mlog_error_set(err, MLOG_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -329,8 +336,10 @@ static int run_batch(struct mlogd_seq *q, struct mlogd_ticket *batch,
 		}
 		t->status = MLOGD_TICKET_NEW;
 		t->index = mlogd_edge_size(q->edge);
+		entries[fresh] = t->data;
+		entry_lens[fresh] = t->len;
 		memcpy(leaves[fresh++], t->leaf_hash, MLOG_HASH_BYTES);
-		rc = mlogd_edge_append(q->edge, t->leaf_hash, t->data, t->len);
+		rc = mlogd_edge_append(q->edge, t->leaf_hash);
 		if (rc != MLOG_OK) {
 			mlog_error_set(err, rc, "appending entry %" PRIu64,
 				t->index);
@@ -358,6 +367,8 @@ static int run_batch(struct mlogd_seq *q, struct mlogd_ticket *batch,
 		.new_size = head->size,
 		.blobs = blobs,
 		.nblobs = nblobs,
+		.entries = entries,
+		.entry_lens = entry_lens,
 		.leaf_hashes = (const uint8_t (*)[MLOG_HASH_BYTES])leaves,
 		.search = rows.search,
 		.nsearch = rows.nsearch,
@@ -395,6 +406,8 @@ out:
 	free(rows.search);
 	free(rows.signers);
 	free(leaves);
+	free(entries);
+	free(entry_lens);
 	free(set.slots);
 	return rc;
 }
@@ -423,21 +436,26 @@ static void *seq_main(void *arg)
 			pthread_cond_wait(&q->wake, &q->lock);
 		if (q->qlen == 0)
 			break;
-		/* Group commit: wait for batch_ms after the oldest ticket,
-		 * unless the batch is full or we are draining. */
-		if (q->state == SEQ_RUNNING && q->qlen < q->cfg.batch_max) {
+		/* Group commit: wait until batch_ms after the oldest ticket,
+		 * unless the batch fills, we are draining, or no ticket has
+		 * arrived for batch_idle_ms (every submitter is waiting for
+		 * us: holding the batch longer only adds latency). */
+		while (q->state == SEQ_RUNNING && q->qlen < q->cfg.batch_max) {
+			int64_t now = now_ns(CLOCK_MONOTONIC);
+			int64_t full = q->qhead->enqueued_ns +
+				(int64_t)q->cfg.batch_ms * 1000000;
+			int64_t idle = q->last_enqueue_ns +
+				(int64_t)q->cfg.batch_idle_ms * 1000000;
+			int64_t until = full;
 			struct timespec deadline;
-			int64_t waited = now_ns(CLOCK_MONOTONIC) -
-				q->qhead->enqueued_ns;
 
+			if (q->cfg.batch_idle_ms > 0 && idle < until)
+				until = idle;
+			if (now >= until)
+				break;
 			clock_gettime(CLOCK_REALTIME, &deadline);
-			add_ns(&deadline, (int64_t)q->cfg.batch_ms * 1000000 -
-				waited);
-			while (q->state == SEQ_RUNNING &&
-			       q->qlen < q->cfg.batch_max &&
-			       pthread_cond_timedwait(&q->wake, &q->lock,
-				&deadline) != ETIMEDOUT)
-				;
+			add_ns(&deadline, until - now);
+			pthread_cond_timedwait(&q->wake, &q->lock, &deadline);
 		}
 		batch = last = q->qhead;
 		for (n = 1; n < q->cfg.batch_max && last->next != NULL; n++)

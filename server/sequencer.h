@@ -4,7 +4,10 @@
  *
  * HTTP threads validate and verify submissions in parallel and hand each
  * one over as a struct mlogd_ticket (mlogd_seq_submit). The sequencer
- * wakes every batch_ms (or as soon as batch_max tickets wait), and for one
+ * commits a batch batch_ms after its oldest ticket arrived, as soon as
+ * batch_max tickets wait, or once no ticket has arrived for batch_idle_ms
+ * (then every client is already waiting, and waiting longer only adds
+ * latency: adaptive group commit). For one
  * batch, in one SQLite transaction (store.h): drops duplicates (in the
  * store or earlier in the batch) by pointing them at the existing index,
  * assigns consecutive indexes, appends leaves to the edge (edge.h), writes
@@ -109,6 +112,8 @@ struct mlogd_seq_config {
 	const char *db_path;
 	const struct mlog_note_signer *signer;   /* the log key */
 	unsigned batch_ms;       /* wait at most this long to fill a batch */
+	unsigned batch_idle_ms;  /* ...or until no entry came for this long
+	                          * (0: always wait batch_ms) */
 	size_t batch_max;        /* commit as soon as this many wait */
 	size_t queue_max;        /* refuse (429) beyond this many queued */
 	struct mlogd_head_listener listener;     /* optional */

@@ -27,7 +27,7 @@ enum stmt_id {
 	ST_INTEGRATED,
 	ST_CHECKPOINT_AT,
 	ST_PUT_TILE,
-	ST_PUT_BUNDLE,
+	ST_PUT_ENTRY,
 	ST_PUT_DEDUP,
 	ST_PUT_SEARCH,
 	ST_PUT_SIGNER,
@@ -39,7 +39,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_LATEST] = "SELECT size, root, note FROM checkpoint "
 		"ORDER BY size DESC LIMIT 1",
 	[ST_TILE] = "SELECT data FROM tile WHERE level = ?1 AND n = ?2",
-	[ST_BUNDLE] = "SELECT data FROM bundle WHERE n = ?1",
+	[ST_BUNDLE] = "SELECT data FROM entry WHERE idx >= ?1 AND idx < ?2 "
+		"ORDER BY idx",
 	[ST_DEDUP] = "SELECT idx FROM dedup WHERE prefix = ?1 LIMIT ?2",
 	[ST_SEARCH] = "SELECT idx FROM search WHERE kind = ?1 AND key = ?2 "
 		"AND idx > ?3 ORDER BY idx LIMIT ?4",
@@ -49,8 +50,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CHECKPOINT_AT] = "SELECT note FROM checkpoint WHERE size = ?1",
 	[ST_PUT_TILE] = "INSERT OR REPLACE INTO tile(level, n, data) "
 		"VALUES (?1, ?2, ?3)",
-	[ST_PUT_BUNDLE] = "INSERT OR REPLACE INTO bundle(n, data) "
-		"VALUES (?1, ?2)",
+	[ST_PUT_ENTRY] = "INSERT INTO entry(idx, data) VALUES (?1, ?2)",
 	[ST_PUT_DEDUP] = "INSERT OR IGNORE INTO dedup(prefix, idx) "
 		"VALUES (?1, ?2)",
 	[ST_PUT_SEARCH] = "INSERT OR IGNORE INTO search(kind, key, idx) "
@@ -65,7 +65,7 @@ static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE tile(level INTEGER NOT NULL, n INTEGER NOT NULL,"
 	" data BLOB NOT NULL, PRIMARY KEY(level, n)) WITHOUT ROWID;"
-	"CREATE TABLE bundle(n INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+	"CREATE TABLE entry(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	"CREATE TABLE checkpoint(size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
 	" note BLOB NOT NULL, signed_at INTEGER NOT NULL);"
 	"CREATE TABLE dedup(prefix INTEGER NOT NULL, idx INTEGER NOT NULL,"
@@ -334,26 +334,49 @@ int mlogd_store_read_bundle(struct mlogd_store *s, uint64_t n,
 	uint8_t **data, size_t *len)
 {
 	sqlite3_stmt *st = stmt_begin(s, ST_BUNDLE);
-	int rc, step;
+	uint8_t *buf = NULL;
+	size_t used = 0, cap = 0;
+	int rc = MLOG_OK, step, count = 0;
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		size_t got = (size_t)sqlite3_column_bytes(st, 0);
-		uint8_t *copy = dup_blob(sqlite3_column_blob(st, 0), got);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(n * 256));
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(n * 256 + 256));
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t elen = (size_t)sqlite3_column_bytes(st, 0);
 
-		if (copy == NULL) {
-			rc = MLOG_ERR_NOMEM;
-		} else {
-			*data = copy;
-			*len = got;
-			rc = MLOG_OK;
+		if (elen > 65535) {
+			rc = MLOG_ERR_DB;
+			break;
 		}
-	} else {
-		rc = step == SQLITE_DONE ? MLOG_ERR_NOTFOUND : MLOG_ERR_DB;
+		if (used + 2 + elen > cap) {
+			size_t grown_cap = (cap + 2 + elen) * 2;
+			uint8_t *grown = realloc(buf, grown_cap);
+
+			if (grown == NULL) {
+				rc = MLOG_ERR_NOMEM;
+				break;
+			}
+			buf = grown;
+			cap = grown_cap;
+		}
+		mlog_codec_be16_put(buf + used, (uint16_t)elen);
+		if (elen > 0)
+			memcpy(buf + used + 2, sqlite3_column_blob(st, 0),
+				elen);
+		used += 2 + elen;
+		count++;
 	}
 	sqlite3_reset(st);
-	return rc;
+	if (rc == MLOG_OK && step != SQLITE_DONE)
+		rc = MLOG_ERR_DB;
+	if (rc == MLOG_OK && count == 0)
+		rc = MLOG_ERR_NOTFOUND;
+	if (rc != MLOG_OK) {
+		free(buf);
+		return rc;
+	}
+	*data = buf;
+	*len = used;
+	return MLOG_OK;
 }
 
 static sqlite3_int64 leaf_prefix(const uint8_t leaf[MLOG_HASH_BYTES])
@@ -502,19 +525,20 @@ static int write_batch(struct mlogd_store *s, const struct mlogd_store_batch *b,
 	for (size_t i = 0; i < b->nblobs; i++) {
 		const struct mlogd_blob_row *r = &b->blobs[i];
 
-		if (r->level < 0) {
-			st = stmt_begin(s, ST_PUT_BUNDLE);
-			sqlite3_bind_int64(st, 1, (sqlite3_int64)r->n);
-			sqlite3_bind_blob(st, 2, r->data, (int)r->len,
-				SQLITE_STATIC);
-		} else {
-			st = stmt_begin(s, ST_PUT_TILE);
-			sqlite3_bind_int(st, 1, r->level);
-			sqlite3_bind_int64(st, 2, (sqlite3_int64)r->n);
-			sqlite3_bind_blob(st, 3, r->data, (int)r->len,
-				SQLITE_STATIC);
-		}
+		st = stmt_begin(s, ST_PUT_TILE);
+		sqlite3_bind_int(st, 1, r->level);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)r->n);
+		sqlite3_bind_blob(st, 3, r->data, (int)r->len, SQLITE_STATIC);
 		rc = step_done(s, st, err, "writing a tile");
+		if (rc != MLOG_OK)
+			return rc;
+	}
+	for (uint64_t i = 0; i < b->new_size - b->old_size; i++) {
+		st = stmt_begin(s, ST_PUT_ENTRY);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)(b->old_size + i));
+		sqlite3_bind_blob(st, 2, b->entries[i], (int)b->entry_lens[i],
+			SQLITE_STATIC);
+		rc = step_done(s, st, err, "writing an entry");
 		if (rc != MLOG_OK)
 			return rc;
 	}

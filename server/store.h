@@ -17,10 +17,13 @@
  *       width w (1..256). A partial tile is overwritten as it grows; a
  *       full one (8192 bytes) never changes again. A partial `.p/W`
  *       request is served as the first W*32 bytes.
- *   bundle(n INTEGER PRIMARY KEY, data BLOB)
- *       Entry bundle n (uint16 length || entry, repeated), same growth
- *       rule as tiles: its entry count always equals the width of level-0
- *       tile n.
+ *   entry(idx INTEGER PRIMARY KEY, data BLOB)
+ *       Each entry's bytes (the canonical envelope), one row per entry.
+ *       Entry bundle n is assembled on read from rows [256n, 256n+256):
+ *       storing entries one by one means a commit writes only its new
+ *       entries, where a stored bundle blob would be rewritten whole by
+ *       every batch that extends it (measured: that rewrite dominated
+ *       commit time).
  *   checkpoint(size INTEGER PRIMARY KEY, root BLOB, note BLOB,
  *              signed_at INTEGER)
  *       Every checkpoint signed, keyed by size: one root per size ever
@@ -40,19 +43,20 @@
  *       Names of the configured signers whose signature verified, per entry.
  *
  * Overhead per entry beyond its bytes: 32 (level-0 hash) + ~0.13 (upper
- * levels) + 2 (bundle length prefix) + SQLite page slack; dedup, search and
- * signer rows are the indexes.
+ * levels) + the entry row's header (rowid varint + record header, ~6-8
+ * bytes) + SQLite page slack; dedup, search and signer rows are the
+ * indexes.
  *
  * INVARIANTS
  *  (1) The database is always at a batch boundary: the tiles, bundles,
  *      indexes and checkpoint of a batch are written in one transaction
  *      (mlogd_store_commit_batch), so they are all there or none is.
- *  (2) The latest checkpoint's size S equals the number of entries in the
- *      bundles and leaves in the level-0 tiles, and its root equals the
+ *  (2) The latest checkpoint's size S equals the number of entry rows and
+ *      of leaves in the level-0 tiles, and its root equals the
  *      root computed from the stored tiles (checked at start-up by the
  *      sequencer's recovery, which refuses to serve otherwise).
- *  (3) Rows are only ever inserted, or partial tiles/bundles replaced by
- *      longer ones with the same prefix; nothing at an index < S changes.
+ *  (3) Rows are only ever inserted, or partial tiles replaced by longer
+ *      ones with the same prefix; nothing at an index < S changes.
  *
  * DURABILITY, step by step (what a crash leaves):
  *  - before COMMIT: SQLite's WAL discards the uncommitted frames on the
@@ -104,7 +108,7 @@ struct mlogd_signer_row {
 	const char *name;
 };
 
-/* A tile or bundle to write (insert or replace). level -1 = bundle. */
+/* A hash tile to write (insert or replace). */
 struct mlogd_blob_row {
 	int level;
 	uint64_t n;
@@ -115,9 +119,12 @@ struct mlogd_blob_row {
 /* Everything one batch writes, in one transaction. */
 struct mlogd_store_batch {
 	uint64_t old_size, new_size;
-	const struct mlogd_blob_row *blobs;   /* tiles and bundles */
+	const struct mlogd_blob_row *blobs;   /* hash tiles */
 	size_t nblobs;
-	const uint8_t (*leaf_hashes)[MLOG_HASH_BYTES]; /* new_size - old_size */
+	/* The new entries, indexes old_size .. new_size - 1, in order. */
+	const uint8_t *const *entries;
+	const size_t *entry_lens;
+	const uint8_t (*leaf_hashes)[MLOG_HASH_BYTES];
 	const struct mlogd_search_row *search;
 	size_t nsearch;
 	const struct mlogd_signer_row *signers;
@@ -166,8 +173,10 @@ int mlogd_store_read_tile(struct mlogd_store *s, int level, uint64_t n,
 	uint8_t *buf, size_t cap, size_t *len /* OUT */) MLOG_MUST_CHECK;
 
 /*
- * Reads entry bundle n as stored: *data malloc'd (caller frees).
- * Returns 0, MLOG_ERR_NOTFOUND, MLOG_ERR_DB.
+ * Entry bundle n as it stands (C2SP tlog-tiles: uint16 length || entry,
+ * for each stored entry in [256n, 256n+256)): *data malloc'd (caller
+ * frees). Returns 0, MLOG_ERR_NOTFOUND (no entry in that range),
+ * MLOG_ERR_DB, MLOG_ERR_NOMEM.
  */
 int mlogd_store_read_bundle(struct mlogd_store *s, uint64_t n,
 	uint8_t **data /* OUT */, size_t *len /* OUT */) MLOG_MUST_CHECK;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "dsse.h"
 #include "metrics.h"
 #include "statement.h"
@@ -21,11 +23,21 @@ static int refuse(struct mlogd_verdict *v, int status, int reason,
 	return rc;
 }
 
-/* Is the statement's problem an unknown predicateType? The statement
- * module names the field first in its one-line message. */
-static int unknown_predicate(const char *msg)
+/* Is the payload's predicateType one we do not know (for the rejection
+ * metric; the answer is 400 either way)? */
+static int unknown_predicate(const struct mlog_dsse_envelope *env)
 {
-	return strncmp(msg, "predicateType", 13) == 0;
+	json_t *j = json_loadb((const char *)env->payload, env->payload_len,
+		0, NULL);
+	const char *type = json_string_value(json_object_get(j,
+		"predicateType"));
+	int known = 0;
+
+	for (int t = 1; type != NULL && mlog_statement_type_uri(t) != NULL;
+	     t++)
+		known |= strcmp(type, mlog_statement_type_uri(t)) == 0;
+	json_decref(j);
+	return type != NULL && !known;
 }
 
 static int fill_keys(struct mlogd_ticket *t, const struct mlog_statement *st)
@@ -72,7 +84,7 @@ int mlogd_submit_judge(struct mlogd_ticket *t, struct mlogd_verdict *v,
 	rc = mlog_statement_parse_envelope(&st, env, &err);
 	if (rc != MLOG_OK) {
 		refuse(v, rc == MLOG_ERR_NOMEM ? 503 : 400,
-			unknown_predicate(err.msg)
+			unknown_predicate(env)
 				? MLOGD_REJECT_UNKNOWN_PREDICATE
 				: MLOGD_REJECT_BAD_STATEMENT, err.msg, rc);
 		goto out;

@@ -1,0 +1,399 @@
+/*
+ * loadgen.c — load generator for a running mlogd (issue 3 benchmark; not
+ * a test).
+ *
+ *   loadgen submit --url URL --key SIGNER.pem [--clients 64]
+ *                  [--count N] [--seed S]
+ *       pre-signs N distinct build-manifest envelopes with the key, then
+ *       posts them over `clients` keep-alive connections (libcurl multi)
+ *       and reports accepted entries/s and ack latency p50/p90/p99/max.
+ *   loadgen proofs --url URL [--clients 64] [--count N] [--size S]
+ *       GET /v1/proof/inclusion?index=<random below S> and reports
+ *       proofs/s and latency percentiles.
+ *   loadgen ed25519
+ *       this machine's Ed25519 verifications/s on every core (libsodium),
+ *       the ceiling for signature-checked submissions.
+ *
+ * Every request's status is counted; any non-2xx is reported, so a run
+ * that "succeeds" with errors is visible.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "codec.h"
+#include "dsse.h"
+#include "hash.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *what, double secs, size_t ok,
+	const long *statuses, size_t n, double *lat)
+{
+	size_t bad = 0;
+
+	qsort(lat, n, sizeof(*lat), cmp_double);
+	for (size_t i = 0; i < n; i++)
+		bad += statuses[i] < 200 || statuses[i] >= 300;
+	printf("%s: %zu requests in %.2f s: %.0f ok/s; latency ms p50 %.1f "
+		"p90 %.1f p99 %.1f max %.1f; non-2xx %zu\n", what, n, secs,
+		(double)ok / secs, 1e3 * lat[n / 2], 1e3 * lat[n * 9 / 10],
+		1e3 * lat[n * 99 / 100], 1e3 * lat[n - 1], bad);
+}
+
+static char *build_statement(uint64_t seed, struct mlog_hash *h)
+{
+	uint8_t d[32];
+	char mre[65], sub[65], com[41];
+	char in[64], *json;
+	int n = snprintf(in, sizeof(in), "loadgen-%llu",
+		(unsigned long long)seed);
+
+	mlog_hash_sha256(h, d, in, (size_t)n);
+	mlog_codec_hex_encode(mre, d, 32);
+	mlog_hash_sha256(h, d, d, 32);
+	mlog_codec_hex_encode(sub, d, 32);
+	mlog_codec_hex_encode(com, d, 20);
+	if (asprintf(&json,
+		"{\"_type\":\"https://in-toto.io/Statement/v1\","
+		"\"subject\":[{\"name\":\"enclave.signed.so\","
+		"\"digest\":{\"sha256\":\"%s\"}}],"
+		"\"predicateType\":\"urn:mlog:build-manifest:v1\","
+		"\"predicate\":{\"build\":{\"id\":\"load-%llu\","
+		"\"source\":{\"uri\":\"git+https://example.com/e.git\","
+		"\"commit\":\"%s\"},\"builder\":\"loadgen\","
+		"\"toolchain\":[{\"name\":\"gcc\",\"version\":\"12.2.0\","
+		"\"digest\":{\"sha256\":\"%s\"}}]},"
+		"\"measurements\":[{\"tee\":\"sgx\",\"mrenclave\":\"%s\","
+		"\"mrsigner\":\"%s\",\"isvprodid\":1,\"isvsvn\":1,"
+		"\"attributes\":\"04000000000000000300000000000000\","
+		"\"miscselect\":\"00000000\",\"debug\":false}],\"sbom\":[]}}",
+		sub, (unsigned long long)seed, com, sub, mre, mre) < 0)
+		return NULL;
+	return json;
+}
+
+struct presign {
+	const struct mlog_dsse_key *key;
+	char **bodies;
+	size_t *lens;
+	size_t from, to;
+	uint64_t seed;
+};
+
+static void *presign_range(void *arg)
+{
+	struct presign *p = arg;
+	struct mlog_hash *h = mlog_hash_new();
+
+	for (size_t i = p->from; i < p->to; i++) {
+		char *st = build_statement(p->seed + i, h);
+		struct mlog_dsse_envelope *env = NULL;
+
+		if (st == NULL || mlog_dsse_sign(&env, MLOG_DSSE_TYPE_INTOTO,
+			(const uint8_t *)st, strlen(st), &p->key, 1, NULL)
+			!= MLOG_OK || mlog_dsse_format(&p->bodies[i],
+			&p->lens[i], env, NULL) != MLOG_OK) {
+			fprintf(stderr, "loadgen: signing failed\n");
+			exit(2);
+		}
+		mlog_dsse_free(env);
+		free(st);
+	}
+	mlog_hash_free(h);
+	return NULL;
+}
+
+struct slot {
+	CURL *easy;
+	size_t req;          /* request index */
+	double started;
+	char body[256];      /* start of the answer, for error reports */
+	size_t body_len;
+};
+
+static size_t keep_start(char *p, size_t size, size_t n, void *ctx)
+{
+	struct slot *s = ctx;
+	size_t room = sizeof(s->body) - 1 - s->body_len;
+	size_t take = size * n < room ? size * n : room;
+
+	memcpy(s->body + s->body_len, p, take);
+	s->body_len += take;
+	s->body[s->body_len] = '\0';
+	return size * n;
+}
+
+/* Runs count requests over clients connections; make(i) prepares request
+ * i on an easy handle. */
+static void run(const char *what, size_t count, unsigned clients,
+	void (*make)(CURL *e, size_t i, void *ctx), void *ctx)
+{
+	CURLM *multi = curl_multi_init();
+	struct slot *slots = calloc(clients, sizeof(*slots));
+	double *lat = calloc(count, sizeof(*lat));
+	long *statuses = calloc(count, sizeof(*statuses));
+	size_t next = 0, done = 0, ok = 0;
+	int reported = 0;
+	double t0 = now_s();
+
+	for (unsigned c = 0; c < clients && next < count; c++) {
+		slots[c].easy = curl_easy_init();
+		curl_easy_setopt(slots[c].easy, CURLOPT_PRIVATE, &slots[c]);
+		curl_easy_setopt(slots[c].easy, CURLOPT_WRITEFUNCTION,
+			keep_start);
+		curl_easy_setopt(slots[c].easy, CURLOPT_WRITEDATA, &slots[c]);
+		slots[c].req = next++;
+		slots[c].started = now_s();
+		make(slots[c].easy, slots[c].req, ctx);
+		curl_multi_add_handle(multi, slots[c].easy);
+	}
+	while (done < count) {
+		int running = 0, queued = 0;
+		CURLMsg *m;
+
+		curl_multi_perform(multi, &running);
+		while ((m = curl_multi_info_read(multi, &queued)) != NULL) {
+			struct slot *s;
+			long status = 0;
+
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+				(char **)&s);
+			curl_easy_getinfo(m->easy_handle,
+				CURLINFO_RESPONSE_CODE, &status);
+			if (m->data.result != CURLE_OK)
+				status = -1;
+			lat[s->req] = now_s() - s->started;
+			statuses[s->req] = status;
+			if ((status < 200 || status >= 300) && !reported) {
+				printf("  first failure: status %ld: %s\n",
+					status, s->body);
+				reported = 1;
+			}
+			s->body_len = 0;
+			ok += status >= 200 && status < 300;
+			done++;
+			curl_multi_remove_handle(multi, s->easy);
+			if (next < count) {
+				s->req = next++;
+				s->started = now_s();
+				make(s->easy, s->req, ctx);
+				curl_multi_add_handle(multi, s->easy);
+			}
+		}
+		if (done < count)
+			curl_multi_poll(multi, NULL, 0, 100, NULL);
+	}
+	report(what, now_s() - t0, ok, statuses, count, lat);
+	for (unsigned c = 0; c < clients; c++)
+		curl_easy_cleanup(slots[c].easy);
+	curl_multi_cleanup(multi);
+	free(slots);
+	free(lat);
+	free(statuses);
+}
+
+struct submit_ctx {
+	char url[512];
+	char **bodies;
+	size_t *lens;
+	struct curl_slist *hdrs;
+};
+
+static void make_submit(CURL *e, size_t i, void *arg)
+{
+	struct submit_ctx *c = arg;
+
+	curl_easy_setopt(e, CURLOPT_URL, c->url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->hdrs);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->bodies[i]);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)c->lens[i]);
+}
+
+struct proof_ctx {
+	const char *base;
+	uint64_t size;
+	uint64_t rng;
+	char url[512];
+};
+
+static void make_proof(CURL *e, size_t i, void *arg)
+{
+	struct proof_ctx *c = arg;
+
+	(void)i;
+	c->rng = c->rng * 6364136223846793005u + 1442695040888963407u;
+	snprintf(c->url, sizeof(c->url), "%s/v1/proof/inclusion?index=%llu",
+		c->base, (unsigned long long)((c->rng >> 17) % c->size));
+	curl_easy_setopt(e, CURLOPT_URL, c->url);
+	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+}
+
+static struct mlog_dsse_key *load_key(const char *path)
+{
+	struct mlog_dsse_key *k = NULL;
+	char pem[MLOG_DSSE_PEM_MAX + 1];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL) {
+		perror(path);
+		exit(2);
+	}
+	n = fread(pem, 1, MLOG_DSSE_PEM_MAX, f);
+	fclose(f);
+	if (mlog_dsse_key_parse_private(&k, pem, n, NULL) != MLOG_OK) {
+		fprintf(stderr, "loadgen: %s is not a private key\n", path);
+		exit(2);
+	}
+	return k;
+}
+
+struct verify_arg {
+	double secs;
+	uint64_t count;
+};
+
+static void *verify_loop(void *arg)
+{
+	struct verify_arg *v = arg;
+	unsigned char pk[32], sk[64], sig[64], msg[256] = { 1 };
+	double t0;
+
+	crypto_sign_keypair(pk, sk);
+	crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk);
+	t0 = now_s();
+	while (now_s() - t0 < v->secs) {
+		for (int i = 0; i < 100; i++)
+			v->count += crypto_sign_verify_detached(sig, msg,
+				sizeof(msg), pk) == 0;
+	}
+	return NULL;
+}
+
+static void ed25519_ceiling(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t th[64];
+	struct verify_arg args[64];
+	uint64_t total = 0;
+
+	if (ncpu < 1 || ncpu > 64)
+		ncpu = 1;
+	for (long i = 0; i < ncpu; i++) {
+		args[i] = (struct verify_arg){ 1.0, 0 };
+		pthread_create(&th[i], NULL, verify_loop, &args[i]);
+	}
+	for (long i = 0; i < ncpu; i++) {
+		pthread_join(th[i], NULL);
+		total += args[i].count;
+	}
+	printf("ed25519: %llu verifies/s on %ld cores (libsodium)\n",
+		(unsigned long long)total, ncpu);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "clients", required_argument, NULL, 'c' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 's' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = NULL, *key = NULL, *mode;
+	unsigned clients = 64;
+	size_t count = 20000;
+	uint64_t size = 0, seed = (uint64_t)time(NULL) * 1000000;
+	int ch;
+
+	if (argc < 2 || sodium_init() < 0) {
+		fprintf(stderr, "usage: loadgen submit|proofs|ed25519 ...\n");
+		return 2;
+	}
+	mode = argv[1];
+	argc--;
+	argv++;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'u': url = optarg; break;
+		case 'k': key = optarg; break;
+		case 'c': clients = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'n': count = strtoull(optarg, NULL, 10); break;
+		case 's': size = strtoull(optarg, NULL, 10); break;
+		case 'S': seed = strtoull(optarg, NULL, 10); break;
+		default: return 2;
+		}
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (strcmp(mode, "ed25519") == 0) {
+		ed25519_ceiling();
+	} else if (strcmp(mode, "submit") == 0 && url != NULL && key != NULL) {
+		struct submit_ctx c;
+		struct mlog_dsse_key *k = load_key(key);
+		struct presign p[2];
+		pthread_t th[2];
+		double t0 = now_s();
+
+		snprintf(c.url, sizeof(c.url), "%s/v1/entries", url);
+		c.bodies = calloc(count, sizeof(*c.bodies));
+		c.lens = calloc(count, sizeof(*c.lens));
+		c.hdrs = curl_slist_append(NULL,
+			"Content-Type: application/json");
+		c.hdrs = curl_slist_append(c.hdrs, "Expect:");
+		for (int i = 0; i < 2; i++) {
+			p[i] = (struct presign){ k, c.bodies, c.lens,
+				count * (size_t)i / 2,
+				count * (size_t)(i + 1) / 2, seed };
+			pthread_create(&th[i], NULL, presign_range, &p[i]);
+		}
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		printf("pre-signed %zu envelopes (%zu bytes each) in %.1f s\n",
+			count, c.lens[0], now_s() - t0);
+		run("submit", count, clients, make_submit, &c);
+		for (size_t i = 0; i < count; i++)
+			free(c.bodies[i]);
+		free(c.bodies);
+		free(c.lens);
+		curl_slist_free_all(c.hdrs);
+		mlog_dsse_key_free(k);
+	} else if (strcmp(mode, "proofs") == 0 && url != NULL && size > 0) {
+		struct proof_ctx c = { url, size, seed, "" };
+
+		run("proofs", count, clients, make_proof, &c);
+	} else {
+		fprintf(stderr, "usage: loadgen submit --url URL --key PEM "
+			"[--clients N] [--count N]\n"
+			"       loadgen proofs --url URL --size S [--clients N] "
+			"[--count N]\n       loadgen ed25519\n");
+		return 2;
+	}
+	curl_global_cleanup();
+	return 0;
+}

@@ -1,0 +1,129 @@
+/*
+ * harness.h — helpers for process-level tests: temporary directories,
+ * starting and stopping real mlogd processes on loopback ports, HTTP
+ * through libcurl, and DSSE-signed entries made with merkle/.
+ *
+ * Every process a test starts listens on 127.0.0.1 only, logs to a file in
+ * its own temporary directory, and is stopped (or killed) by the test;
+ * itest_log_cleanup removes the directory. Binaries come from
+ * $MLOGD_BIN (set by tests/meson.build).
+ *
+ * Thread-safety: the HTTP helpers may be called from several threads at
+ * once (each call uses its own curl handle); the rest from the test's
+ * main thread.
+ */
+#ifndef MLOG_ITEST_HARNESS_H
+#define MLOG_ITEST_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dsse.h"
+#include "note.h"
+
+#define ITEST_ORIGIN_MAX 128
+
+struct itest_log {
+	char dir[256];               /* data directory (temporary) */
+	char url[64];                /* http://127.0.0.1:<port> */
+	unsigned port;
+	pid_t pid;                   /* 0 when not running */
+	char origin[ITEST_ORIGIN_MAX];
+	struct mlog_note_verifier vkey;   /* the log's key, from init */
+};
+
+struct itest_http {
+	long status;
+	char *body;                  /* NUL-terminated */
+	size_t len;
+	char content_type[128];
+	char cache_control[128];
+	char retry_after[32];
+};
+
+struct itest_signer {
+	char name[32];
+	struct mlog_dsse_key *key;
+	char pub_path[320];          /* PEM public key, for --signer */
+};
+
+/* A fresh temporary directory (mkdtemp under $TMPDIR or /tmp). */
+void itest_tmpdir(char *out, size_t cap);
+
+/* rm -rf path (for the test's own temporary directories only). */
+void itest_rmtree(const char *path);
+
+/* A loopback TCP port that was free a moment ago. */
+unsigned itest_free_port(void);
+
+/* Runs `mlogd init` in a new temporary directory; fills l (not running). */
+void itest_log_init(struct itest_log *l, const char *origin);
+
+/*
+ * Starts `mlogd serve --data DIR --listen 127.0.0.1:PORT` plus extra
+ * (NULL-terminated, may be NULL) and waits until /healthz answers 200
+ * (fails the test after 10 s). Keeps the port across restarts.
+ */
+void itest_log_start(struct itest_log *l, const char *const *extra);
+
+/* Sends SIGTERM and waits; returns the exit status (or 128+signal). */
+int itest_log_stop(struct itest_log *l);
+
+/* SIGKILL and reap: the crash in crash tests. */
+void itest_log_kill9(struct itest_log *l);
+
+/* Stops the log if running and removes its directory. */
+void itest_log_cleanup(struct itest_log *l);
+
+/* Runs a program to completion; returns its exit status. out (if not
+ * NULL) receives a malloc'd copy of its stdout. */
+int itest_run(char **out, const char *const *argv);
+
+/* GET url; fills r (free with itest_http_clear). */
+void itest_get(struct itest_http *r, const char *url);
+/* GET printf-style. */
+void itest_getf(struct itest_http *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* POST body to url. */
+void itest_post(struct itest_http *r, const char *url, const void *body,
+	size_t len);
+void itest_http_clear(struct itest_http *r);
+
+/* A new DSSE signer (alg: enum mlog_dsse_alg) with its public key written
+ * to dir/<name>.pub. */
+void itest_signer_new(struct itest_signer *s, const char *dir,
+	const char *name, int alg);
+void itest_signer_clear(struct itest_signer *s);
+/* "NAME=ROLES:PATH" for --signer (static buffer per call site: caller
+ * copies). */
+void itest_signer_flag(char *out, size_t cap, const struct itest_signer *s,
+	const char *roles);
+
+/* A valid build-manifest Statement whose MRENCLAVE, subject digest and
+ * build ID are derived from seed (malloc'd JSON). */
+char *itest_build_statement(uint64_t seed);
+
+/* A valid approval Statement for mrenclave under ticket (malloc'd). */
+char *itest_approval_statement(const char *mrenclave_hex, const char *ticket,
+	const char *decision);
+
+/* The MRENCLAVE itest_build_statement(seed) uses (65-byte buffer). */
+void itest_mrenclave(char out[65], uint64_t seed);
+
+/* Signs statement with signers[0..n) and returns the envelope as compact
+ * JSON (malloc'd) and its length. */
+char *itest_envelope(const struct itest_signer *const *signers, size_t n,
+	const char *statement, size_t *len);
+
+/*
+ * Checks a receipt (SPEC §3) against the log key: the checkpoint opens
+ * with l->vkey, the leaf hash is RFC 9162's hash of leaf data (if given),
+ * the inclusion proof verifies. Returns the index and fills size/root of
+ * the checkpoint.
+ */
+uint64_t itest_check_receipt(const struct itest_log *l, const char *json,
+	const void *leaf_data, size_t leaf_len, uint64_t *size,
+	uint8_t root[32]);
+
+#endif
