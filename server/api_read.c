@@ -445,6 +445,20 @@ static enum MHD_Result get_metrics(struct get *g)
 	if (mlogd_metrics_format(g->d->metrics, st.tree_size, st.queue_depth,
 		&body, &len) != 0)
 		return fail(g, 500, "out of memory");
+	if (g->d->witnessing != NULL) {
+		char *more = mlogd_witnessing_metrics(g->d->witnessing);
+		char *both = NULL;
+
+		if (more == NULL || asprintf(&both, "%s%s", body, more) < 0) {
+			free(more);
+			free(body);
+			return fail(g, 500, "out of memory");
+		}
+		free(more);
+		free(body);
+		body = both;
+		len = strlen(both);
+	}
 	g->status = 200;
 	return mlogd_respond_owned(g->c, 200,
 		"text/plain; version=0.0.4; charset=utf-8", "no-store", body,

@@ -20,6 +20,8 @@ void mlogd_config_init(struct mlogd_config *c)
 	c->threads = 4;
 	c->max_connections = 1024;
 	c->timeout_s = 30;
+	c->witness_interval_ms = 1000;
+	c->witness_timeout_ms = 5000;
 }
 
 static void free_list(char **list, size_t n)
@@ -35,6 +37,7 @@ void mlogd_config_clear(struct mlogd_config *c)
 	free(c->listen_host);
 	free(c->mirror_dir);
 	free_list(c->signers, c->nsigners);
+	free_list(c->witnesses, c->nwitnesses);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -114,6 +117,25 @@ int mlogd_config_set(struct mlogd_config *c, const char *key,
 		rc = set_string(&c->mirror_dir, value);
 	} else if (strcmp(key, "signer") == 0) {
 		rc = push(&c->signers, &c->nsigners, value);
+	} else if (strcmp(key, "witness") == 0) {
+		rc = push(&c->witnesses, &c->nwitnesses, value);
+	} else if (strcmp(key, "witness-quorum") == 0) {
+		if (parse_uint(&v, value, 1, 1000) != 0)
+			return mlog_error_set(err, MLOG_ERR_MALFORMED,
+				"witness-quorum %s: want 1..1000", value);
+		c->witness_quorum = (unsigned)v;
+	} else if (strcmp(key, "witness-interval-ms") == 0) {
+		if (parse_uint(&v, value, 10, 3600000) != 0)
+			return mlog_error_set(err, MLOG_ERR_MALFORMED,
+				"witness-interval-ms %s: want 10..3600000",
+				value);
+		c->witness_interval_ms = (unsigned)v;
+	} else if (strcmp(key, "witness-timeout-ms") == 0) {
+		if (parse_uint(&v, value, 10, 600000) != 0)
+			return mlog_error_set(err, MLOG_ERR_MALFORMED,
+				"witness-timeout-ms %s: want 10..600000",
+				value);
+		c->witness_timeout_ms = (unsigned)v;
 	} else if (strcmp(key, "batch-ms") == 0) {
 		if (parse_uint(&v, value, 1, 60000) != 0)
 			return mlog_error_set(err, MLOG_ERR_MALFORMED,

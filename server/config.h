@@ -7,7 +7,9 @@
  *
  * Defaults: listen 127.0.0.1:8080, batch-ms 100, batch-idle-ms 2,
  * batch-max 4096,
- * queue-max 65536, threads 4, max-connections 1024, timeout 30 s.
+ * queue-max 65536, threads 4, max-connections 1024, timeout 30 s,
+ * witness-quorum = number of witnesses, witness-interval-ms 1000,
+ * witness-timeout-ms 5000.
  *
  * Thread-safety: built once in main, read-only afterwards.
  * Ownership: mlogd_config_init/mlogd_config_clear.
@@ -37,6 +39,11 @@ struct mlogd_config {
 	char *mirror_dir;          /* NULL: no mirror */
 	char **signers;            /* NAME=ROLE[,ROLE...]:PUBKEY.pem */
 	size_t nsigners;
+	char **witnesses;          /* VKEY@URL (witnessing.h) */
+	size_t nwitnesses;
+	unsigned witness_quorum;   /* 0: all witnesses */
+	unsigned witness_interval_ms;
+	unsigned witness_timeout_ms;
 };
 
 void mlogd_config_init(struct mlogd_config *c);

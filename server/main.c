@@ -19,11 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include "checkpoint.h"
 #include "log.h"
 #include "mirror.h"
+#include "witnessing.h"
 #include "mlogd.h"
 #include "note.h"
 
@@ -37,6 +39,8 @@ static const char usage_text[] =
 	"             [--batch-ms N] [--batch-idle-ms N] [--batch-max N]\n"
 	"             [--queue-max N] [--threads N] [--max-connections N]\n"
 	"             [--timeout SECONDS] [--mirror-dir DIR]\n"
+	"             [--witness VKEY@URL]... [--witness-quorum N]\n"
+	"             [--witness-interval-ms N] [--witness-timeout-ms N]\n"
 	"Every serve flag may also be set in DIR/mlogd.conf "
 	"(see docs/mlogd.md).\n";
 
@@ -205,6 +209,7 @@ static void load_log_key(const char *data, const char *origin,
 /* Fans a new head out to everything that follows the log. */
 struct followers {
 	struct mlogd_mirror *mirror;
+	struct mlogd_witnessing *witnessing;
 };
 
 static void on_head(void *ctx, struct mlogd_head *head)
@@ -213,6 +218,8 @@ static void on_head(void *ctx, struct mlogd_head *head)
 
 	if (f->mirror != NULL)
 		mlogd_mirror_notify(f->mirror, head);
+	if (f->witnessing != NULL)
+		mlogd_witnessing_notify(f->witnessing, head);
 }
 
 static void parse_serve_flags(int argc, char **argv,
@@ -230,6 +237,10 @@ static void parse_serve_flags(int argc, char **argv,
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "mirror-dir", required_argument, NULL, 'm' },
+		{ "witness", required_argument, NULL, 'w' },
+		{ "witness-quorum", required_argument, NULL, 'Q' },
+		{ "witness-interval-ms", required_argument, NULL, 'I' },
+		{ "witness-timeout-ms", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -272,7 +283,7 @@ static int cmd_serve(int argc, char **argv)
 	struct mlogd d;
 	struct mlog_note_signer key;
 	struct mlog_error err = { 0, "" };
-	struct followers followers = { NULL };
+	struct followers followers = { NULL, NULL };
 	struct mlogd_seq_config sc;
 	struct mlogd_store *probe = NULL;
 	struct mlogd_head *head;
@@ -331,6 +342,24 @@ static int cmd_serve(int argc, char **argv)
 	    mlogd_mirror_start(&followers.mirror, cfg.mirror_dir, db_path,
 		head, &err) != MLOG_OK)
 		die(EXIT_REFUSED, "%s", err.msg);
+	if (cfg.nwitnesses > 0) {
+		struct mlogd_witnessing_config wc = {
+			.db_path = db_path,
+			.witnesses = cfg.witnesses,
+			.nwitnesses = cfg.nwitnesses,
+			.quorum = cfg.witness_quorum != 0 ? cfg.witness_quorum
+				: (unsigned)cfg.nwitnesses,
+			.interval_ms = cfg.witness_interval_ms,
+			.timeout_ms = cfg.witness_timeout_ms,
+		};
+
+		if (mlogd_witnessing_start(&followers.witnessing, &wc, head,
+			&err) != MLOG_OK)
+			die(EXIT_USAGE, "%s", err.msg);
+		d.cosigned = (struct mlogd_cosigned){
+			mlogd_witnessing_checkpoint, followers.witnessing };
+		d.witnessing = followers.witnessing;
+	}
 	if (mlogd_http_start(&d, &err) != MLOG_OK)
 		die(EXIT_REFUSED, "%s", err.msg);
 	mlogd_log("serving %s on %s:%u: tree size %" PRIu64 ", %zu signers, "
@@ -358,6 +387,7 @@ static int cmd_serve(int argc, char **argv)
 	}
 	mlogd_http_stop(&d);
 	mlogd_mirror_stop(followers.mirror);
+	mlogd_witnessing_stop(followers.witnessing);
 	mlogd_pool_clear(&d.pool);
 	mlogd_seq_free(d.seq);
 	mlogd_signers_free(d.signers);
@@ -375,6 +405,8 @@ int main(int argc, char **argv)
 	mlogd_log_init("mlogd");
 	if (sodium_init() < 0)
 		die(EXIT_REFUSED, "libsodium failed to initialise");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		die(EXIT_REFUSED, "libcurl failed to initialise");
 	if (argc < 2)
 		usage("missing command");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -27,6 +27,7 @@
 #include "signers.h"
 #include "store.h"
 #include "tileread.h"
+#include "witnessing.h"
 
 /* A read connection with its own hash context, checked out per request. */
 struct mlogd_reader {
@@ -62,6 +63,7 @@ struct mlogd {
 	struct mlogd_pool pool;
 	struct MHD_Daemon *daemon;
 	struct mlogd_cosigned cosigned;
+	struct mlogd_witnessing *witnessing;  /* NULL without --witness */
 	pthread_mutex_t inflight_lock;
 	unsigned inflight;                /* POSTs accepted, not answered */
 };

@@ -32,6 +32,8 @@ enum stmt_id {
 	ST_PUT_SEARCH,
 	ST_PUT_SIGNER,
 	ST_PUT_CHECKPOINT,
+	ST_WITNESSED,
+	ST_PUT_WITNESSED,
 	ST_COUNT
 };
 
@@ -59,6 +61,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"VALUES (?1, ?2)",
 	[ST_PUT_CHECKPOINT] = "INSERT INTO checkpoint(size, root, note, "
 		"signed_at) VALUES (?1, ?2, ?3, ?4)",
+	[ST_WITNESSED] = "SELECT value FROM meta WHERE key = 'witnessed'",
+	[ST_PUT_WITNESSED] = "INSERT OR REPLACE INTO meta(key, value) "
+		"VALUES ('witnessed', ?1)",
 };
 
 static const char schema_sql[] =
@@ -492,6 +497,40 @@ int mlogd_store_checkpoint_at(struct mlogd_store *s, uint64_t size,
 	}
 	sqlite3_reset(st);
 	return rc;
+}
+
+int mlogd_store_witnessed(struct mlogd_store *s, char **note,
+	size_t *note_len)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_WITNESSED);
+	int rc, step = sqlite3_step(st);
+
+	if (step == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		char *copy = dup_blob(sqlite3_column_text(st, 0), n);
+
+		rc = copy == NULL ? MLOG_ERR_NOMEM : MLOG_OK;
+		if (copy != NULL) {
+			*note = copy;
+			*note_len = n;
+		}
+	} else {
+		rc = step == SQLITE_DONE ? MLOG_ERR_NOTFOUND : MLOG_ERR_DB;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int mlogd_store_set_witnessed(struct mlogd_store *s, const char *note,
+	size_t note_len)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_PUT_WITNESSED);
+	int step;
+
+	sqlite3_bind_text(st, 1, note, (int)note_len, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? MLOG_OK : MLOG_ERR_DB;
 }
 
 /* Runs a bound write statement to completion. */

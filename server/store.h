@@ -11,7 +11,9 @@
  * SCHEMA (version 1)
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)
- *       'schema' = '1', 'origin' = the log origin.
+ *       'schema' = '1', 'origin' = the log origin, 'witnessed' = the
+ *       latest checkpoint with a quorum of witness cosignatures
+ *       (witnessing.h), replaced as newer ones arrive.
  *   tile(level INTEGER, n INTEGER, data BLOB, PRIMARY KEY(level, n))
  *       WITHOUT ROWID. Hash tile (level, n) as it stands: w*32 bytes for
  *       width w (1..256). A partial tile is overwritten as it grows; a
@@ -218,6 +220,17 @@ int mlogd_store_integrated_at(struct mlogd_store *s, uint64_t index,
  */
 int mlogd_store_checkpoint_at(struct mlogd_store *s, uint64_t size,
 	char **note /* OUT */, size_t *note_len /* OUT */) MLOG_MUST_CHECK;
+
+/*
+ * The latest witnessed checkpoint note (malloc'd), if any. Returns 0,
+ * MLOG_ERR_NOTFOUND, MLOG_ERR_DB.
+ */
+int mlogd_store_witnessed(struct mlogd_store *s, char **note /* OUT */,
+	size_t *note_len /* OUT */) MLOG_MUST_CHECK;
+
+/* Replaces the witnessed checkpoint (durably). Returns 0 or MLOG_ERR_DB. */
+int mlogd_store_set_witnessed(struct mlogd_store *s, const char *note,
+	size_t note_len) MLOG_MUST_CHECK;
 
 /*
  * Writes a whole batch in one transaction (invariant 1) and returns only
