@@ -34,6 +34,7 @@ void cli_usage(const char *usage, const char *fmt, ...)
 	exit(CLI_EXIT_ERROR);
 }
 
+__attribute__((format(printf, 1, 0)))
 static void vwarn(const char *fmt, va_list ap, const char *errstr)
 {
 	fputs("mlog: ", stderr);
