@@ -24,7 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 /* Inputs above this are skipped: libFuzzer's default -max_len is far
  * smaller, so a bigger file in a corpus is a mistake worth reporting. */
-#define MAX_INPUT (4u << 20)
+#define MAX_INPUT_BYTES (4u << 20)
 
 static int run_file(const char *path, unsigned long *count)
 {
@@ -38,9 +38,9 @@ static int run_file(const char *path, unsigned long *count)
 		return -1;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 || (unsigned long)len > MAX_INPUT) {
+	    fseek(f, 0, SEEK_SET) != 0 || (unsigned long)len > MAX_INPUT_BYTES) {
 		fprintf(stderr, "standalone: can't size %s (or over %u bytes)\n",
-			path, MAX_INPUT);
+			path, MAX_INPUT_BYTES);
 		fclose(f);
 		return -1;
 	}
