@@ -18,11 +18,13 @@
  * Method. Each figure runs its operation in a loop timed with
  * clock_gettime(CLOCK_MONOTONIC): ROUNDS runs of MIN_SECONDS / ROUNDS
  * each (at least MIN_SECONDS in all), of which the fastest is reported
- * (see bench_time). Proof indexes and old sizes come
- * from a fixed-seed PRNG (splitmix64), so two runs do the same work. Every
- * result is folded into a checksum that is printed at the end, so the
- * compiler can drop nothing; every verification must succeed and every
- * tampered proof must be rejected, or the program exits 2.
+ * (bench_time). Each verification figure is timed in rounds interleaved
+ * with rounds of node hashes, which give its floor (bench_vs_node). Proof
+ * indexes and old sizes come from a fixed-seed PRNG (splitmix64), so two
+ * runs do the same work. Every result is folded into a checksum that is
+ * printed at the end, so the compiler can drop nothing; every
+ * verification must succeed and every tampered proof must be rejected,
+ * or the program exits 2.
  *
  * Storage is the smallest hash store the library can work with: one array
  * of 32-byte hashes indexed by stored-hash index (tree.h), read through a
@@ -65,7 +67,6 @@ struct bench_ctx {
 	struct mlog_hash *h;
 	uint64_t max_size;      /* largest tree size measured */
 	uint64_t rng;           /* splitmix64 state */
-	double node_ns;         /* one mlog_hash_node, once measured */
 	uint8_t sink;           /* every result folds in here */
 	unsigned long checks;   /* verifications and rejections done */
 };
@@ -87,8 +88,10 @@ static void check(int rc, const char *what)
 
 static uint64_t rng_next(struct bench_ctx *b)
 {
-	uint64_t z = (b->rng += UINT64_C(0x9e3779b97f4a7c15));
+	uint64_t z;
 
+	b->rng += UINT64_C(0x9e3779b97f4a7c15);
+	z = b->rng;
 	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
 	return z ^ (z >> 31);
@@ -119,19 +122,12 @@ static void sink_hash(struct bench_ctx *b, const uint8_t *hash)
 /* Runs iters operations on arg. */
 typedef void (*bench_op)(struct bench_ctx *b, void *arg, uint64_t iters);
 
-/*
- * Nanoseconds per operation: grows the iteration count until one run lasts
- * MIN_SECONDS / ROUNDS, then makes ROUNDS runs of that many iterations and
- * reports the fastest. Interference from other processes (the machines
- * share their cores) only ever adds time, so the fastest of several short
- * runs is steadier than one long one. The calibration runs double as
- * warm-up (caches, page faults).
- */
-static double bench_time(struct bench_ctx *b, bench_op op, void *arg)
+/* Iterations of op that take about MIN_SECONDS / ROUNDS; the growing
+ * runs double as warm-up (caches, page faults). */
+static uint64_t bench_calibrate(struct bench_ctx *b, bench_op op, void *arg)
 {
 	const double run_seconds = MIN_SECONDS / ROUNDS;
 	uint64_t iters = 1;
-	double best = 0;
 
 	for (;;) {
 		double t0 = now_seconds();
@@ -140,22 +136,63 @@ static double bench_time(struct bench_ctx *b, bench_op op, void *arg)
 		op(b, arg, iters);
 		dt = now_seconds() - t0;
 		if (dt >= run_seconds)
-			break;
+			return iters;
 		if (dt < run_seconds / 50)
 			iters *= 10;
 		else
 			iters = (uint64_t)((double)iters * run_seconds * 1.2 /
 				dt) + 1;
 	}
-	for (int round = 0; round < ROUNDS; round++) {
-		double t0 = now_seconds();
-		double ns;
+}
 
-		op(b, arg, iters);
-		ns = (now_seconds() - t0) * 1e9 / (double)iters;
-		if (round == 0 || ns < best)
-			best = ns;
+/* Runs op iters times; keeps the lowest nanoseconds per op in *best. */
+static void bench_round(struct bench_ctx *b, bench_op op, void *arg,
+	uint64_t iters, double *best)
+{
+	double t0 = now_seconds();
+	double ns;
+
+	op(b, arg, iters);
+	ns = (now_seconds() - t0) * 1e9 / (double)iters;
+	if (*best == 0 || ns < *best)
+		*best = ns;
+}
+
+/*
+ * Nanoseconds per operation: the fastest of ROUNDS runs of about
+ * MIN_SECONDS / ROUNDS each. Interference from other processes (the
+ * machines share their cores) only ever adds time, so the fastest of
+ * several short runs is steadier than one long one.
+ */
+static double bench_time(struct bench_ctx *b, bench_op op, void *arg)
+{
+	uint64_t iters = bench_calibrate(b, op, arg);
+	double best = 0;
+
+	for (int round = 0; round < ROUNDS; round++)
+		bench_round(b, op, arg, iters, &best);
+	return best;
+}
+
+static void op_node(struct bench_ctx *b, void *arg, uint64_t iters);
+
+/*
+ * Like bench_time for op, and in the same breath for one node hash (the
+ * floor's unit), their rounds interleaved: a slow spell on a shared
+ * machine then hits both, and their ratio stays true.
+ */
+static double bench_vs_node(struct bench_ctx *b, bench_op op, void *arg,
+	double *node_ns /* OUT */)
+{
+	uint64_t iters = bench_calibrate(b, op, arg);
+	uint64_t node_iters = bench_calibrate(b, op_node, NULL);
+	double best = 0, node_best = 0;
+
+	for (int round = 0; round < ROUNDS; round++) {
+		bench_round(b, op_node, NULL, node_iters, &node_best);
+		bench_round(b, op, arg, iters, &best);
 	}
+	*node_ns = node_best;
 	return best;
 }
 
@@ -212,20 +249,16 @@ static void op_leaf(struct bench_ctx *b, void *arg, uint64_t iters)
 }
 
 /*
- * The floor's unit, after WARM_UP_SECONDS of hashing: the first figure of
- * a cold process otherwise reads up to 40% slow while the CPU clock
- * settles.
+ * One node hash, after WARM_UP_SECONDS of hashing: the first figure of a
+ * cold process otherwise reads up to 40% slow while the CPU clock settles.
  */
 static double node_ns(struct bench_ctx *b)
 {
-	if (b->node_ns == 0) {
-		double t0 = now_seconds();
+	double t0 = now_seconds();
 
-		while (now_seconds() - t0 < WARM_UP_SECONDS)
-			op_node(b, NULL, 1000);
-		b->node_ns = bench_time(b, op_node, NULL);
-	}
-	return b->node_ns;
+	while (now_seconds() - t0 < WARM_UP_SECONDS)
+		op_node(b, NULL, 1000);
+	return bench_time(b, op_node, NULL);
 }
 
 static void bench_hash(struct bench_ctx *b)
@@ -519,12 +552,16 @@ static void pool_fill(struct bench_ctx *b, struct proof_pool *p,
 	}
 }
 
-/* One table row: proofs/s generated and verified, length, floor, ratio. */
-static void print_proofs(struct bench_ctx *b, const char *lead,
-	const char *kind, double prove_ns, double verify_ns, double len)
+/*
+ * One table row: proofs/s generated and verified, average length, the
+ * floor (node_ns, measured alongside the verification, x length) and
+ * verify time / floor.
+ */
+static void print_proofs(const char *lead, const char *kind,
+	double prove_ns, double verify_ns, double node_ns, double len)
 {
 	char pr[32], vr[32];
-	double floor_ns = node_ns(b) * len;
+	double floor_ns = node_ns * len;
 
 	printf("%s  %-11s %9s %9s %7.1f %9.2f %7.2f\n", lead, kind,
 		fmt_rate(pr, sizeof(pr), 1e9 / prove_ns),
@@ -536,7 +573,7 @@ static void bench_size(struct bench_ctx *b, struct store *s,
 	struct proof_pool *p, struct append_arg *app)
 {
 	char lead[64], rate[32];
-	double append_ns, prove_ns, verify_ns;
+	double append_ns, prove_ns, verify_ns, node;
 
 	app->s = s;
 	app->base = s->size;
@@ -549,19 +586,19 @@ static void bench_size(struct bench_ctx *b, struct store *s,
 	pool_fill(b, p, 0);
 	pool_tamper(b, p, 0);
 	prove_ns = bench_time(b, op_prove_incl, p);
-	verify_ns = bench_time(b, op_verify_incl, p);
+	verify_ns = bench_vs_node(b, op_verify_incl, p, &node);
 	snprintf(lead, sizeof(lead), "%10llu %9s",
 		(unsigned long long)s->size,
 		fmt_rate(rate, sizeof(rate), 1e9 / append_ns));
-	print_proofs(b, lead, "inclusion", prove_ns, verify_ns,
+	print_proofs(lead, "inclusion", prove_ns, verify_ns, node,
 		pool_avg_len(p));
 
 	pool_fill(b, p, 1);
 	pool_tamper(b, p, 1);
 	prove_ns = bench_time(b, op_prove_cons, p);
-	verify_ns = bench_time(b, op_verify_cons, p);
+	verify_ns = bench_vs_node(b, op_verify_cons, p, &node);
 	snprintf(lead, sizeof(lead), "%20s", "");
-	print_proofs(b, lead, "consistency", prove_ns, verify_ns,
+	print_proofs(lead, "consistency", prove_ns, verify_ns, node,
 		pool_avg_len(p));
 	fflush(stdout);
 }
@@ -686,15 +723,19 @@ static void print_machine(void)
 	}
 }
 
+/* Prints the usage: for --help (error NULL) to stdout and exits 0,
+ * otherwise after the error to stderr and exits 2. */
 static void usage(const char *error)
 {
+	FILE *out = error == NULL ? stdout : stderr;
+
 	if (error != NULL)
 		fprintf(stderr, "bench_merkle: %s\n", error);
-	fprintf(stderr, "usage: bench_merkle [--quick] [--max-size N]\n"
+	fprintf(out, "usage: bench_merkle [--quick] [--max-size N]\n"
 		"  --quick       stop at 10^5 leaves (the default is 10^7)\n"
 		"  --max-size N  stop at the largest power of ten <= N "
 		"(>= 1000)\n");
-	exit(2);
+	exit(error == NULL ? 0 : 2);
 }
 
 int main(int argc, char **argv)
