@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,23 @@ void cli_log_open(struct cli_log *l, const char *url, const char *policy_path,
 	l->tiles.ctx = l;
 }
 
+int cli_log_opt(struct cli_log_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 0x100: o->url = arg; return 1;
+	case 0x101: o->policy = arg; return 1;
+	case 0x102: o->log_key = arg; return 1;
+	case 0x103: o->cache = arg; return 1;
+	}
+	return 0;
+}
+
+void cli_log_open_opts(struct cli_log *l, const struct cli_log_opts *o,
+	int need_url)
+{
+	cli_log_open(l, o->url, o->policy, o->log_key, o->cache, need_url);
+}
+
 void cli_log_close(struct cli_log *l)
 {
 	curl_easy_cleanup(l->curl);
@@ -490,8 +508,15 @@ int cli_tlogproof_write(const char *path, const struct cli_checkpoint *cp,
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0 ||
-	    close(fd) != 0 || rename(tmp, path) != 0) {
+	if (fd < 0) {
+		rc = mlog_error_set(err, MLOG_ERR_IO, "%s: %s", tmp,
+			strerror(errno));
+	} else if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
+		rc = mlog_error_set(err, MLOG_ERR_IO, "%s: %s", path,
+			strerror(errno));
+		close(fd);
+		unlink(tmp);
+	} else if (close(fd) != 0 || rename(tmp, path) != 0) {
 		rc = mlog_error_set(err, MLOG_ERR_IO, "%s: %s", path,
 			strerror(errno));
 		unlink(tmp);

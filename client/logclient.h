@@ -26,6 +26,7 @@
 #define MLOG_CLI_LOGCLIENT_H
 
 #include <stddef.h>
+#include <getopt.h>
 #include <stdint.h>
 
 #include "checkpoint.h"
@@ -54,6 +55,35 @@ struct cli_checkpoint {
 	struct mlog_checkpoint cp;
 	struct mlog_policy_result res;
 };
+
+/* The flags every log-talking subcommand takes (docs/cli.md). */
+struct cli_log_opts {
+	const char *url;        /* --log URL */
+	const char *policy;     /* --policy FILE */
+	const char *log_key;    /* --log-key VKEY */
+	const char *cache;      /* --cache DIR */
+};
+
+/* struct option rows for the flags above (values 0x100..0x103); splice
+ * into a subcommand's table. */
+#define CLI_LOG_OPTIONS \
+	{ "log", required_argument, NULL, 0x100 }, \
+	{ "policy", required_argument, NULL, 0x101 }, \
+	{ "log-key", required_argument, NULL, 0x102 }, \
+	{ "cache", required_argument, NULL, 0x103 }
+
+#define CLI_USAGE_LOG_OPTIONS \
+	"  --log URL         the log (default: the policy's log URL)\n" \
+	"  --policy FILE     C2SP tlog-policy: log key, witnesses, quorum\n" \
+	"  --log-key VKEY    trust this log key alone (no witnesses)\n" \
+	"  --cache DIR       keep full tiles here between runs\n"
+
+/* Stores a CLI_LOG_OPTIONS flag; returns 1 if ch was one of them. */
+int cli_log_opt(struct cli_log_opts *o, int ch, const char *arg);
+
+/* cli_log_open with the flags. */
+void cli_log_open_opts(struct cli_log *l, const struct cli_log_opts *o,
+	int need_url);
 
 /*
  * Sets up l from the common flags (any may be NULL; need_url says whether
