@@ -24,9 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The corpus's test log and witnesses (seeds 01, 02, 03; see
  * fuzz/corpus/policy). */
 static const char fixed_policy[] =
-	"log example.com/log+9be5d3c6+AYqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c\n"
-	"witness W1 w1.example+c244f014+BIE5dw6ofRdfVqNUZsNMfszLjYqRtO43ol32D1uPybOU\n"
-	"witness W2 w2.example+335e0daf+BO1JKMYo0cLG6ukDOJBZlWEpWSc6XGP5NjbBRhSshzfR\n"
+	"log example.com/log+9be5d3c6+"
+		"AYqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c\n"
+	"witness W1 w1.example+c244f014+"
+		"BIE5dw6ofRdfVqNUZsNMfszLjYqRtO43ol32D1uPybOU\n"
+	"witness W2 w2.example+335e0daf+"
+		"BO1JKMYo0cLG6ukDOJBZlWEpWSc6XGP5NjbBRhSshzfR\n"
 	"group G any W1 W2\n"
 	"quorum G\n";
 
@@ -91,7 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* A checkpoint by the fixed log, cosigned by W1 at time 1. */
 	static const char note[] =
-		"example.com/log\n3\nKgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+		"example.com/log\n3\n"
+		"KgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
 		"\n— example.com/log m+XTxn3zgODrKuPicXCE8XVyJ9M4X7G4GpFlS/2dY0"
 		"LHQrTMrrG5dajmGRFun3nxC0B3E7/83hErfPb54EXCM9WjQwA=\n"
 		"— w1.example wkTwFAAAAAAAAAABNjF4v+IpiPB3uqeMgnnT28oYYJjyf6zJ"

@@ -22,9 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The corpus's test log and witnesses (seeds 01, 02, 03). */
 static const char fixed_policy[] =
-	"log example.com/log+9be5d3c6+AYqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c\n"
-	"witness W1 w1.example+c244f014+BIE5dw6ofRdfVqNUZsNMfszLjYqRtO43ol32D1uPybOU\n"
-	"witness W2 w2.example+335e0daf+BO1JKMYo0cLG6ukDOJBZlWEpWSc6XGP5NjbBRhSshzfR\n"
+	"log example.com/log+9be5d3c6+"
+		"AYqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c\n"
+	"witness W1 w1.example+c244f014+"
+		"BIE5dw6ofRdfVqNUZsNMfszLjYqRtO43ol32D1uPybOU\n"
+	"witness W2 w2.example+335e0daf+"
+		"BO1JKMYo0cLG6ukDOJBZlWEpWSc6XGP5NjbBRhSshzfR\n"
 	"group G any W1 W2\n"
 	"quorum G\n";
 

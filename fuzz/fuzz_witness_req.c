@@ -27,7 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The corpus's test log (seed 01..01) and the litewitness vectors' log. */
 static const char *const vkeys[] = {
 	"example.com/log+9be5d3c6+AYqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c",
-	"sigsum.org/v1/tree/4d6d8825a6bb689d459628312889dfbb0bcd41b5211d9e1ce768b0ff0309e562+5202289b+Af/cLU2Y5BJNP+r3iMDC+av9eWCD0fBJVDfzAux5zxAP",
+	"sigsum.org/v1/tree/"
+		"4d6d8825a6bb689d459628312889dfbb"
+		"0bcd41b5211d9e1ce768b0ff0309e562"
+		"+5202289b+Af/cLU2Y5BJNP+r3iMDC+av9eWCD0fBJVDfzAux5zxAP",
 };
 static const char cosigner[] =
 	"w1.example+c244f014+BIE5dw6ofRdfVqNUZsNMfszLjYqRtO43ol32D1uPybOU";

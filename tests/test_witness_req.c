@@ -609,7 +609,8 @@ Test(witness_req, every_state_old_and_size_over_a_small_tree)
 					n = memtree_consistency(&l.tree, old,
 						size, proof);
 				body = mkreq(old, (const uint8_t (*)[32])proof,
-					n, l.note[size], l.note_len[size], &len);
+					n, l.note[size], l.note_len[size],
+					&len);
 				expect_status(h, body, len, &l.vkey, 1, stored,
 					l.root[stored], want, "table");
 				free(body);
