@@ -71,6 +71,10 @@ int mlog_codec_base64_decode_lenient(uint8_t *out, size_t out_cap,
 	rc = mlog_codec_base64_decode(out, out_cap, out_len, in, in_len);
 	if (rc != MLOG_ERR_MALFORMED || in_len < 4 || in_len % 4 != 0)
 		return rc;
+	/* Padding may only end the input: the head below is decoded on its
+	 * own, and would otherwise accept "QQ==QUI=" (Go rejects it). */
+	if (memchr(in, '=', in_len - 4) != NULL)
+		return MLOG_ERR_MALFORMED;
 	/* Retry with the unused bits of the last quantum cleared. */
 	memcpy(fixed, in + in_len - 4, 4);
 	if (fixed[3] == '=')

@@ -141,6 +141,23 @@ Test(codec, base64_lenient_ignores_pad_bits_like_go)
 		"6g x", 4), MLOG_OK);
 	cr_assert_neq(mlog_codec_base64_decode_lenient(out, sizeof(out), &n,
 		"6gx", 3), MLOG_OK);
+	/* Padding inside the input, before a lenient last quantum (found by
+	 * fuzz_note): Go rejects it, so must we. */
+	{
+		uint8_t big[8];
+
+		n = 99;
+		cr_assert_eq(mlog_codec_base64_decode_lenient(big,
+			sizeof(big), &n, "QQ==QUJ=", 8), MLOG_ERR_MALFORMED);
+		cr_assert_eq(mlog_codec_base64_decode_lenient(big,
+			sizeof(big), &n, "QQ==QUI=", 8), MLOG_ERR_MALFORMED);
+		cr_assert_eq(mlog_codec_base64_decode_lenient(big,
+			sizeof(big), &n, "QUI=QUJ=", 8), MLOG_ERR_MALFORMED);
+		cr_assert_eq(n, 99);
+		cr_assert_eq(mlog_codec_base64_decode_lenient(big,
+			sizeof(big), &n, "QUJDQUJ=", 8), MLOG_OK);
+		cr_assert_eq(n, 5);
+	}
 }
 
 Test(codec, hex)

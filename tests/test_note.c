@@ -966,6 +966,8 @@ Test(note, parse_table)
 		  MLOG_ERR_MALFORMED },
 		{ "0xff in base64", "x\n\n" DASH "a AAAA\xff" "AE=\n",
 		  MLOG_ERR_MALFORMED },
+		{ "pad then lenient quantum", "x\n\n" DASH "a AAAAAA==AAF=\n",
+		  MLOG_ERR_MALFORMED },
 		{ "pad in middle", "x\n\n" DASH "a AA==AAAA\n",
 		  MLOG_ERR_MALFORMED },
 		{ "too much padding", "x\n\n" DASH "a AAAAA===\n",
