@@ -908,7 +908,8 @@ static char *manifest_value(const char *rel, const char *key)
 
 Test(policy, sigsum_cosignature_vector_meets_quorum)
 {
-	static const char rel[] = "vectors/cosignature/sigsum-go-cosignature.txt";
+	static const char rel[] =
+		"vectors/cosignature/sigsum-go-cosignature.txt";
 	struct mlog_note_signer log, w;
 	struct mlog_note_verifier logv, wv;
 	struct mlog_policy *p = NULL;
@@ -1032,9 +1033,8 @@ Test(policy, monkeys_witness_published_in_0x01_form)
 	/* A plain Ed25519 (0x01) line by the witness key is not a
 	 * cosignature: the witness's 0x04 identity never matches it. */
 	{
-		char *n2 = test_read_shared(
-			"vectors/witness/omniwitness-monkeys/monkeys-8.checkpoint",
-			&note_len);
+		char *n2 = test_read_shared("vectors/witness/"
+			"omniwitness-monkeys/monkeys-8.checkpoint", &note_len);
 
 		cr_assert_gt(mlog_note_sign_line(line, sizeof(line), n2, tl,
 			&ws01, 0), 0);

@@ -128,8 +128,8 @@ static char *checkpoint(struct fixture *f, uint64_t size, unsigned mask,
 /* A formatted tlog-proof for entry index at size (extra = entry).
  * noinline: once inlined, GCC 12 mistakes the returned buffer for a
  * pointer to the local variable holding it (-Wdangling-pointer). */
-static __attribute__((noinline)) char *make_proof(struct fixture *f, uint64_t index, uint64_t size,
-	unsigned mask, size_t *len)
+static __attribute__((noinline)) char *make_proof(struct fixture *f,
+	uint64_t index, uint64_t size, unsigned mask, size_t *len)
 {
 	uint8_t proof[MLOG_PROOF_MAX][32];
 	size_t n = memtree_inclusion(&f->tree, index, size, proof), nl;
@@ -658,13 +658,17 @@ Test(tlogproof, parse_invalid_table)
 			MLOG_ERR_MALFORMED },
 		{ HDR "extra YQ==\n\n", MLOG_ERR_MALFORMED },
 		{ HDR "index 0\nextra YQ==\n\n", MLOG_ERR_MALFORMED },
-		{ HDR "index 0\nKgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n\n",
+		{ HDR "index 0\n"
+			"KgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n\n",
 			MLOG_ERR_MALFORMED },
-		{ HDR "index 0\nKgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n\n",
+		{ HDR "index 0\n"
+			"KgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n\n",
 			MLOG_ERR_MALFORMED },
-		{ HDR "index 0\nKgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n\n",
+		{ HDR "index 0\n"
+			"KgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\n\n",
 			MLOG_ERR_MALFORMED },
-		{ HDR "index 0\nKgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n\n",
+		{ HDR "index 0\n"
+			"KgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n\n",
 			MLOG_ERR_MALFORMED },
 		{ HDR "index 0\n\n\n", MLOG_ERR_MALFORMED },
 		{ "c2sp.org/tlog-proof@v1\r\nindex 0\n\n", MLOG_ERR_MALFORMED },
