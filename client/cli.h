@@ -49,6 +49,60 @@ struct cli_cmd {
 int cli_cmd_diff(int argc, char **argv);
 int cli_cmd_keygen(int argc, char **argv);
 int cli_cmd_measure(int argc, char **argv);
+int cli_cmd_prove(int argc, char **argv);
+int cli_cmd_publish(int argc, char **argv);
+int cli_cmd_submit(int argc, char **argv);
+int cli_cmd_verify(int argc, char **argv);
+
+/* The log flags every log-talking command takes (logclient.h). */
+#define CLI_USAGE_LOG \
+	"  --log URL         the log (default: the policy's log URL)\n" \
+	"  --policy FILE     C2SP tlog-policy: log key, witnesses, quorum\n" \
+	"  --log-key VKEY    trust this log key alone (no witnesses)\n" \
+	"  --cache DIR       keep full tiles here between runs\n"
+
+#define CLI_USAGE_SUBMIT \
+	"usage: mlog submit ENVELOPE [--out PROOF] [--wait SECONDS]\n" \
+	"                   [--output text|json] LOG-FLAGS\n" \
+	"  submits a DSSE envelope made elsewhere, verifies the receipt\n" \
+	"  --out PROOF       save a C2SP tlog-proof meeting the policy\n" \
+	"  --wait SECONDS    for a witnessed checkpoint (default 30)\n" \
+	CLI_USAGE_LOG \
+	"exit: 0 ok, 1 the receipt does not verify, 2 error or refused\n"
+#define CLI_USAGE_PUBLISH \
+	"usage: mlog publish build --key PEM --build-id ID --source-uri URI\n" \
+	"         --commit HEX --builder ID [--enclave FILE] [--tee T]\n" \
+	"         [--mrenclave H --mrsigner H --isvprodid N --isvsvn N\n" \
+	"          --attributes H --miscselect H --debug | --mrtd H\n" \
+	"          --rtmr0..3 H | --snp-measurement H | --pcr0..2,8 H]\n" \
+	"         [--artifact FILE]... [--subject NAME=HEX]...\n" \
+	"         [--sbom FILE]... [--toolchain NAME=VERSION=SHA256]...\n" \
+	"       mlog publish approval --key PEM --ticket T --approver WHO\n" \
+	"         (--mrenclave H | --mrsigner H --min-isvsvn N | --mrtd H)\n" \
+	"         [--decision approved|revoked] [--reviewed-at RFC3339]\n" \
+	"         [--build-entry INDEX] [--comment TEXT]\n" \
+	"       mlog publish sbom --key PEM --sbom FILE [--sbom-format F]\n" \
+	"         [--uri URI] (--artifact FILE | --subject NAME=HEX)...\n" \
+	"  common: [--out PROOF] [--wait S] [--output text|json] [--print]\n" \
+	"  --print           print the signed envelope, don't submit\n" \
+	CLI_USAGE_LOG \
+	"exit: 0 ok, 1 the receipt does not verify, 2 error or refused\n"
+#define CLI_USAGE_PROVE \
+	"usage: mlog prove inclusion (--index I | --entry ENVELOPE)\n" \
+	"                  [--output tlog-proof|json] [--out FILE] LOG-FLAGS\n" \
+	"       mlog prove consistency (--old M | --old-checkpoint FILE)\n" \
+	"                  LOG-FLAGS\n" \
+	"  proofs are computed here from the log's tiles, against a\n" \
+	"  checkpoint that meets the policy\n" \
+	CLI_USAGE_LOG \
+	"exit: 0 ok, 1 the old checkpoint is not in the log's history,\n" \
+	"      2 error\n"
+#define CLI_USAGE_VERIFY \
+	"usage: mlog verify FILE (--policy FILE | --log-key VKEY)\n" \
+	"                   [--entry ENVELOPE]\n" \
+	"  FILE: a C2SP tlog-proof, a signed checkpoint, or the JSON of\n" \
+	"  mlog prove consistency; checked offline\n" \
+	"exit: 0 valid, 1 invalid, 2 error\n"
 
 #define CLI_USAGE_DIFF \
 	"usage: mlog diff OLD NEW [--output text|json|markdown] [--full]\n" \

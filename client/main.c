@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include "cli.h"
@@ -21,6 +22,14 @@ static const struct cli_cmd cli_cmds[] = {
 		"new signing key pair (PEM, for DSSE signers)" },
 	{ "measure", cli_cmd_measure, CLI_USAGE_MEASURE,
 		"print an SGX enclave's SIGSTRUCT and check its signature" },
+	{ "prove", cli_cmd_prove, CLI_USAGE_PROVE,
+		"inclusion or consistency proof from the log's tiles" },
+	{ "publish", cli_cmd_publish, CLI_USAGE_PUBLISH,
+		"sign and submit a build manifest, approval or SBOM" },
+	{ "submit", cli_cmd_submit, CLI_USAGE_SUBMIT,
+		"submit a ready DSSE envelope and verify the receipt" },
+	{ "verify", cli_cmd_verify, CLI_USAGE_VERIFY,
+		"check a proof, checkpoint or consistency proof offline" },
 };
 
 #define NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
@@ -38,6 +47,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		cli_errx("libcurl failed to initialise");
 	if (sodium_init() < 0)
 		cli_errx("can't initialise libsodium");
 	if (argc < 2) {
