@@ -25,8 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * "example.com/log"), Tessera's test log and the Go sumdb. */
 static const char *const vkeys[] = {
 	"example.com/log+9be5d3c6+AYqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c",
-	"example.com/log/testdata+33d7b496+"
-		"AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx",
+	("example.com/log/testdata+33d7b496+"
+		"AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx"),
 	"sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
 };
 
