@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "codec.h"
+#include "statement.h"
 
 #define SCHEMA_VERSION "1"
 
@@ -21,6 +22,9 @@ enum stmt_id {
 	ST_LATEST,
 	ST_TILE,
 	ST_BUNDLE,
+	ST_FULL_BUNDLE,
+	ST_PUT_BUNDLE,
+	ST_DEL_ENTRIES,
 	ST_DEDUP,
 	ST_SEARCH,
 	ST_SIGNERS,
@@ -43,6 +47,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TILE] = "SELECT data FROM tile WHERE level = ?1 AND n = ?2",
 	[ST_BUNDLE] = "SELECT data FROM entry WHERE idx >= ?1 AND idx < ?2 "
 		"ORDER BY idx",
+	[ST_FULL_BUNDLE] = "SELECT data FROM bundle WHERE n = ?1",
+	[ST_PUT_BUNDLE] = "INSERT INTO bundle(n, data) VALUES (?1, ?2)",
+	[ST_DEL_ENTRIES] = "DELETE FROM entry WHERE idx >= ?1 AND idx < ?2",
 	[ST_DEDUP] = "SELECT idx FROM dedup WHERE prefix = ?1 LIMIT ?2",
 	[ST_SEARCH] = "SELECT idx FROM search WHERE kind = ?1 AND key = ?2 "
 		"AND idx > ?3 ORDER BY idx LIMIT ?4",
@@ -71,6 +78,7 @@ static const char schema_sql[] =
 	"CREATE TABLE tile(level INTEGER NOT NULL, n INTEGER NOT NULL,"
 	" data BLOB NOT NULL, PRIMARY KEY(level, n)) WITHOUT ROWID;"
 	"CREATE TABLE entry(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+	"CREATE TABLE bundle(n INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	"CREATE TABLE checkpoint(size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
 	" note BLOB NOT NULL, signed_at INTEGER NOT NULL);"
 	"CREATE TABLE dedup(prefix INTEGER NOT NULL, idx INTEGER NOT NULL,"
@@ -335,8 +343,10 @@ int mlogd_store_read_tile(struct mlogd_store *s, int level, uint64_t n,
 	return rc;
 }
 
-int mlogd_store_read_bundle(struct mlogd_store *s, uint64_t n,
-	uint8_t **data, size_t *len)
+/* Bundle n assembled from its entry rows (the partial bundle, or a full
+ * one about to be sealed). */
+static int assemble_bundle(struct mlogd_store *s, uint64_t n, uint8_t **data,
+	size_t *len, int *count_out)
 {
 	sqlite3_stmt *st = stmt_begin(s, ST_BUNDLE);
 	uint8_t *buf = NULL;
@@ -381,7 +391,75 @@ int mlogd_store_read_bundle(struct mlogd_store *s, uint64_t n,
 	}
 	*data = buf;
 	*len = used;
+	*count_out = count;
 	return MLOG_OK;
+}
+
+int mlogd_store_read_bundle(struct mlogd_store *s, uint64_t n,
+	uint8_t **data, size_t *len)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_FULL_BUNDLE);
+	int rc, step, count;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		size_t got = (size_t)sqlite3_column_bytes(st, 0);
+		uint8_t *copy = dup_blob(sqlite3_column_blob(st, 0), got);
+
+		rc = copy == NULL ? MLOG_ERR_NOMEM : MLOG_OK;
+		if (copy != NULL) {
+			*data = copy;
+			*len = got;
+		}
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return MLOG_ERR_DB;
+	return assemble_bundle(s, n, data, len, &count);
+}
+
+static int all_hex(const char *p, size_t n)
+{
+	if (n == 0 || n % 2 != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		      (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+size_t mlogd_search_key_encode(int kind, const char *key, size_t len,
+	uint8_t *out, size_t cap)
+{
+	size_t prefix = 0;
+
+	if (kind == MLOGD_SEARCH_SIGNER || kind == MLOG_STATEMENT_KEY_TICKET)
+		goto text;
+	if (kind == MLOG_STATEMENT_KEY_DIGEST) {
+		const char *colon = memchr(key, ':', len);
+
+		if (colon == NULL)
+			goto text;
+		prefix = (size_t)(colon - key) + 1;
+	}
+	if (!all_hex(key + prefix, len - prefix) ||
+	    prefix + (len - prefix) / 2 > cap)
+		goto text;
+	memcpy(out, key, prefix);
+	if (mlog_codec_hex_decode(out + prefix, (len - prefix) / 2,
+		key + prefix, len - prefix) != MLOG_OK)
+		goto text;
+	return prefix + (len - prefix) / 2;
+text:
+	if (len > cap)
+		len = cap;
+	memcpy(out, key, len);
+	return len;
 }
 
 static sqlite3_int64 leaf_prefix(const uint8_t leaf[MLOG_HASH_BYTES])
@@ -409,10 +487,13 @@ int mlogd_store_search(struct mlogd_store *s, int kind, const char *key,
 	size_t key_len, uint64_t after, uint64_t *out, size_t limit)
 {
 	sqlite3_stmt *st = stmt_begin(s, ST_SEARCH);
+	uint8_t enc[512];
+	size_t elen = mlogd_search_key_encode(kind, key, key_len, enc,
+		sizeof(enc));
 	int n = 0, step;
 
 	sqlite3_bind_int(st, 1, kind);
-	sqlite3_bind_blob(st, 2, key, (int)key_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, enc, (int)elen, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, after == UINT64_MAX ? -1
 		: (sqlite3_int64)after);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
@@ -545,6 +626,34 @@ static int step_done(struct mlogd_store *s, sqlite3_stmt *st,
 	return MLOG_OK;
 }
 
+/* Replaces the 256 entry rows of full bundle n by one bundle blob. */
+static int seal_bundle(struct mlogd_store *s, uint64_t n,
+	struct mlog_error *err)
+{
+	sqlite3_stmt *st;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int count = 0, rc;
+
+	rc = assemble_bundle(s, n, &data, &len, &count);
+	if (rc != MLOG_OK || count != 256) {
+		free(data);
+		return mlog_error_set(err, MLOG_ERR_DB,
+			"sealing bundle %" PRIu64 ": %d entries", n, count);
+	}
+	st = stmt_begin(s, ST_PUT_BUNDLE);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	sqlite3_bind_blob(st, 2, data, (int)len, SQLITE_STATIC);
+	rc = step_done(s, st, err, "writing a bundle");
+	free(data);
+	if (rc != MLOG_OK)
+		return rc;
+	st = stmt_begin(s, ST_DEL_ENTRIES);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(n * 256));
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(n * 256 + 256));
+	return step_done(s, st, err, "dropping sealed entry rows");
+}
+
 static int write_batch(struct mlogd_store *s, const struct mlogd_store_batch *b,
 	struct mlog_error *err)
 {
@@ -581,6 +690,15 @@ static int write_batch(struct mlogd_store *s, const struct mlogd_store_batch *b,
 		if (rc != MLOG_OK)
 			return rc;
 	}
+	/* Every level-0 tile this batch filled: seal its bundle. */
+	for (size_t i = 0; i < b->nblobs; i++) {
+		if (b->blobs[i].level == 0 &&
+		    b->blobs[i].len == 256 * MLOG_HASH_BYTES) {
+			rc = seal_bundle(s, b->blobs[i].n, err);
+			if (rc != MLOG_OK)
+				return rc;
+		}
+	}
 	for (uint64_t i = 0; i < b->new_size - b->old_size; i++) {
 		st = stmt_begin(s, ST_PUT_DEDUP);
 		sqlite3_bind_int64(st, 1, leaf_prefix(b->leaf_hashes[i]));
@@ -590,10 +708,14 @@ static int write_batch(struct mlogd_store *s, const struct mlogd_store_batch *b,
 			return rc;
 	}
 	for (size_t i = 0; i < b->nsearch; i++) {
+		uint8_t key[512];
+		size_t klen = mlogd_search_key_encode(b->search[i].kind,
+			b->search[i].key, b->search[i].key_len, key,
+			sizeof(key));
+
 		st = stmt_begin(s, ST_PUT_SEARCH);
 		sqlite3_bind_int(st, 1, b->search[i].kind);
-		sqlite3_bind_blob(st, 2, b->search[i].key,
-			(int)b->search[i].key_len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, key, (int)klen, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)b->search[i].index);
 		rc = step_done(s, st, err, "writing the search index");
 		if (rc != MLOG_OK)

@@ -20,12 +20,16 @@
  *       full one (8192 bytes) never changes again. A partial `.p/W`
  *       request is served as the first W*32 bytes.
  *   entry(idx INTEGER PRIMARY KEY, data BLOB)
- *       Each entry's bytes (the canonical envelope), one row per entry.
- *       Entry bundle n is assembled on read from rows [256n, 256n+256):
- *       storing entries one by one means a commit writes only its new
- *       entries, where a stored bundle blob would be rewritten whole by
- *       every batch that extends it (measured: that rewrite dominated
- *       commit time).
+ *       The entries of the partial (right-edge) bundle, one row each, so
+ *       that a commit writes only its new entries; a stored partial
+ *       bundle blob would be rewritten whole by every batch that extends
+ *       it (measured: that rewrite dominated commit time).
+ *   bundle(n INTEGER PRIMARY KEY, data BLOB)
+ *       Full entry bundles (C2SP tlog-tiles bytes: uint16 length || entry,
+ *       256 times). When level-0 tile n becomes full, the same transaction
+ *       assembles bundle n from its entry rows and deletes them: one blob
+ *       in overflow pages costs ~1% where 256 rows left ~6% of each page
+ *       unused (measured with 1.3 KiB entries).
  *   checkpoint(size INTEGER PRIMARY KEY, root BLOB, note BLOB,
  *              signed_at INTEGER)
  *       Every checkpoint signed, keyed by size: one root per size ever
@@ -45,16 +49,18 @@
  *       Names of the configured signers whose signature verified, per entry.
  *
  * Overhead per entry beyond its bytes: 32 (level-0 hash) + ~0.13 (upper
- * levels) + the entry row's header (rowid varint + record header, ~6-8
- * bytes) + SQLite page slack; dedup, search and signer rows are the
- * indexes.
+ * levels) + 2 (bundle length prefix) + overflow-page pointers and slack
+ * (~1%); dedup, search and signer rows are the indexes. Search keys that
+ * are hex are stored as their bytes (mlogd_search_key_encode).
  *
  * INVARIANTS
  *  (1) The database is always at a batch boundary: the tiles, bundles,
  *      indexes and checkpoint of a batch are written in one transaction
  *      (mlogd_store_commit_batch), so they are all there or none is.
- *  (2) The latest checkpoint's size S equals the number of entry rows and
- *      of leaves in the level-0 tiles, and its root equals the
+ *  (2) The latest checkpoint's size S equals the number of entries in
+ *      full bundles plus entry rows, and of leaves in the level-0 tiles;
+ *      entry rows exist exactly for [256*floor(S/256), S); its root equals
+ *      the
  *      root computed from the stored tiles (checked at start-up by the
  *      sequencer's recovery, which refuses to serve otherwise).
  *  (3) Rows are only ever inserted, or partial tiles replaced by longer
@@ -88,6 +94,16 @@
 #include "hash.h"
 
 #define MLOGD_STORE_FILE "mlog.db"
+
+/*
+ * The stored form of a search key: hex values (measurements, digests after
+ * their "alg:" prefix) as bytes, halving the index; text (tickets, signer
+ * names) as is. Writes at most 2 * MLOG_STATEMENT_KEY_VALUE_MAX bytes to
+ * out and returns the length. The same function encodes queries, so a
+ * query that is not canonical lowercase hex simply finds nothing.
+ */
+size_t mlogd_search_key_encode(int kind, const char *key, size_t len,
+	uint8_t *out, size_t cap);
 
 /* Search kinds are merkle/statement.h's enum mlog_statement_key_kind
  * (digest, MRENCLAVE, MRSIGNER, MRTD, ..., ticket), plus this one for the
