@@ -82,9 +82,16 @@ int cli_getopt(int argc, char **argv, const struct option *opts,
 	/* ':' first: a missing argument is ':' rather than '?'. */
 	ch = getopt_long(argc, argv, ":h", opts, NULL);
 	if (ch == '?') {
+		const char *arg = argv[optind - 1];
+		const char *eq = strchr(arg, '=');
+
+		/* A known long flag given "=value" it does not take. */
+		if (optopt != 0 && strncmp(arg, "--", 2) == 0 && eq != NULL)
+			cli_usage(usage, "flag %.*s takes no argument",
+				(int)(eq - arg), arg);
 		if (optopt != 0)
 			cli_usage(usage, "unknown flag -%c", optopt);
-		cli_usage(usage, "unknown flag %s", argv[optind - 1]);
+		cli_usage(usage, "unknown flag %s", arg);
 	}
 	if (ch == ':')
 		cli_usage(usage, "flag %s needs an argument",
