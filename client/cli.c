@@ -35,6 +35,9 @@ void cli_usage(const char *usage, const char *fmt, ...)
 }
 
 static void vwarn(const char *fmt, va_list ap, const char *errstr)
+	__attribute__((format(printf, 1, 0)));
+
+static void vwarn(const char *fmt, va_list ap, const char *errstr)
 {
 	fputs("mlog: ", stderr);
 	vfprintf(stderr, fmt, ap);

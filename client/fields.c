@@ -103,7 +103,8 @@ void cli_fields_from_sgx(struct cli_fields *out, const char *label,
 		s->cet_attributes_mask);
 	add_reserved(out, "reserved.910", s, 1);
 	add_hex(out, "isvfamilyid", s->isvfamilyid, MLOG_SGX_ID_BYTES);
-	f = add_flags(out, "attributes.flags", s->attributes, mlog_sgx_attribute_name);
+	f = add_flags(out, "attributes.flags", s->attributes,
+		mlog_sgx_attribute_name);
 	f->alert_on = MLOG_SGX_FLAG_DEBUG;
 	f->key = 5;
 	f->group = "attributes";

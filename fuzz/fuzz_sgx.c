@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		MLOG_SGX_SIGSTRUCT_BYTES, NULL) == MLOG_OK);
 	/* Field by field: struct padding is not part of the contract. */
 	check(memcmp(again->raw, e->sig.raw, MLOG_SGX_SIGSTRUCT_BYTES) == 0 &&
-		memcmp(again->sha256, e->sig.sha256, MLOG_SGX_HASH_BYTES) == 0 &&
+		memcmp(again->sha256, e->sig.sha256,
+		MLOG_SGX_HASH_BYTES) == 0 &&
 		memcmp(again->mrenclave, e->sig.mrenclave,
 		MLOG_SGX_HASH_BYTES) == 0 &&
 		again->attributes == e->sig.attributes &&

@@ -233,7 +233,7 @@ static void signed_ss(uint8_t ss[SYNTH_SS], uint64_t flags)
 	EVP_PKEY_free(key);
 }
 
-/* ---- help and usage ------------------------------------------------------- */
+/* ---- help and usage ------------------------------------------------------ */
 
 Test(cli_enclave, help)
 {
@@ -279,7 +279,8 @@ Test(cli_enclave, usage_errors)
 		  "unknown --output format 'xml'" },
 		{ ARGS("measure", "x", "--output", "markdown"),
 		  "unknown --output format 'markdown'" },
-		{ ARGS("measure", "x", "--output"), "--output needs an argument" },
+		{ ARGS("measure", "x", "--output"),
+		  "--output needs an argument" },
 		{ ARGS("diff", "a"), "exactly two files" },
 		{ ARGS("diff", "a", "b", "c"), "exactly two files" },
 		{ ARGS("diff", "-", "-"), "only one of OLD and NEW" },
@@ -318,7 +319,7 @@ Test(cli_enclave, usage_errors)
 	}
 }
 
-/* ---- measure -------------------------------------------------------------- */
+/* ---- measure ------------------------------------------------------------- */
 
 Test(cli_enclave, measure_text_samples)
 {
@@ -355,7 +356,8 @@ Test(cli_enclave, measure_text_samples)
 		  "attributes.xfrm      0x3 (X87, SSE)\n",
 		  "debug_policy         either\n",
 		  "sigstruct_offset     0x19971\n",
-		  "metadata[2]          offset 0x1b911, version 1.4, size 0xff0",
+		  "metadata[2]          offset 0x1b911, version 1.4, "
+		  "size 0xff0",
 		  "metadata_agree       yes\n" } },
 	};
 	struct run r;
@@ -419,20 +421,26 @@ Test(cli_enclave, measure_json_samples)
 		{ "samples/sgx/intel-le_prod_css-sdk1.7.bin", "sigstruct",
 		  "0x8086", "20161116", "0x10", "0x24", "0xffffffffffffffff",
 		  "0xfffffffffffffffb", "production-only",
-		  "8050122c5f999a28624b23ddd85b0483caedae3f38a29d192758798e6785d090",
-		  "acb77012053e05a63d413b8bbae8fb6c5d73b3f2996d91c43bbbf90959c0f8d4",
+		  "8050122c5f999a28624b23ddd85b0483"
+		  "caedae3f38a29d192758798e6785d090",
+		  "acb77012053e05a63d413b8bbae8fb6c"
+		  "5d73b3f2996d91c43bbbf90959c0f8d4",
 		  32, 1 },
 		{ "samples/sgx/intel-le_prod_css-sdk2.25.bin", "sigstruct",
 		  "0x8086", "20240811", "0x10", "0x24", "0xff00ffffffffffff",
 		  "0xffffffffffffff1b", "production-only",
-		  "7881af9f9def547da9908c008f29cde9bd78064e36ac7e14c83c294ca4806150",
-		  "acb77012053e05a63d413b8bbae8fb6c5d73b3f2996d91c43bbbf90959c0f8d4",
+		  "7881af9f9def547da9908c008f29cde9"
+		  "bd78064e36ac7e14c83c294ca4806150",
+		  "acb77012053e05a63d413b8bbae8fb6c"
+		  "5d73b3f2996d91c43bbbf90959c0f8d4",
 		  32, 7 },
 		{ "samples/sgx/gardener-Enclave.signed.so", "elf-sgxmeta",
 		  "0x0", "20190722", "0x0", "0x4", "0xfffffffffffffffd",
 		  "0xffffffffffffff1b", "either",
-		  "c22640280b88c2a5c1a4050b5be05645561bc143c005cf86b231f066e01109b4",
-		  "ab3189aec6971dd8a279a8d51ce9ef185a403daef36dda78063f6909902c68c7",
+		  "c22640280b88c2a5c1a4050b5be05645"
+		  "561bc143c005cf86b231f066e01109b4",
+		  "ab3189aec6971dd8a279a8d51ce9ef18"
+		  "5a403daef36dda78063f6909902c68c7",
 		  0, 0 },
 	};
 	struct run r;
@@ -590,7 +598,7 @@ Test(cli_enclave, measure_require_valid)
 	rm_tmpdir(dir);
 }
 
-/* ---- diff ----------------------------------------------------------------- */
+/* ---- diff ---------------------------------------------------------------- */
 
 Test(cli_enclave, diff_readme_expected)
 {
@@ -824,7 +832,7 @@ Test(cli_enclave, diff_errors)
 	rm_tmpdir(dir);
 }
 
-/* ---- keygen --------------------------------------------------------------- */
+/* ---- keygen -------------------------------------------------------------- */
 
 static void check_keypair(const char *dir, const char *type,
 	const char *ossl_name)
