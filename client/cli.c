@@ -240,7 +240,24 @@ void cli_json_set(json_t *obj, const char *key, json_t *value)
 
 json_t *cli_json_str(const char *s)
 {
-	return must(json_string(s));
+	size_t len = strlen(s);
+	json_t *v;
+	char *copy;
+
+	if (mlog_codec_utf8_valid(s, len))
+		return must(json_string(s));
+	/* A file name need not be UTF-8; JSON strings must be. Show the
+	 * bytes that are not as '?' rather than failing. */
+	copy = strdup(s);
+	if (copy == NULL)
+		cli_errx("out of memory");
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)copy[i] >= 0x80)
+			copy[i] = '?';
+	}
+	v = must(json_string(copy));
+	free(copy);
+	return v;
 }
 
 json_t *cli_json_int(long long v)

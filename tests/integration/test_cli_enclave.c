@@ -9,8 +9,8 @@
  * from stdin, and of broken files (exit 2); --require-valid (exit 1 on a
  * bad signature); the README's "Expected diff" byte for byte; diff of a
  * DEBUG-only pair signed here (the "!! DEBUG turned ON" alert in all three
- * formats); an ELF against the raw SIGSTRUCT it carries (same, exit 0);
- * every signed SIGSTRUCT byte changed and re-signed is reported as a
+ * formats); a non-decimal DATE shown raw; an ELF against the raw
+ * SIGSTRUCT it carries (same, exit 0); every signed SIGSTRUCT byte changed and re-signed is reported as a
  * difference; keygen for Ed25519 and P-256 (modes, keyid against OpenSSL,
  * sign/verify round trip, refusal to overwrite).
  */
@@ -598,6 +598,35 @@ Test(cli_enclave, measure_require_valid)
 	rm_tmpdir(dir);
 }
 
+/* A DATE whose hex digits are not all decimal is shown raw, "0x...". */
+Test(cli_enclave, measure_odd_date)
+{
+	char *dir = tmpdir(), *a, *b;
+	EVP_PKEY *key = synth_key();
+	uint8_t ss[SYNTH_SS];
+	struct run r;
+
+	signed_ss(ss, 0x4);
+	a = write_file(dir, "a.sig", ss, SYNTH_SS);
+	synth_le32(ss + 20, 0x2025013a);
+	synth_sign(ss, key);
+	b = write_file(dir, "b.sig", ss, SYNTH_SS);
+	run(&r, ARGS("measure", b));
+	expect(&r, 0, "date                 0x2025013a\n", NULL);
+	expect(&r, 0, "signature_valid      yes\n", NULL);
+	run_free(&r);
+	run(&r, ARGS("measure", "--output", "json", b));
+	expect(&r, 0, "\"date\": \"0x2025013a\"", NULL);
+	run_free(&r);
+	run(&r, ARGS("diff", a, b));
+	expect(&r, 1, "  date                 20250131 -> 0x2025013a\n", NULL);
+	run_free(&r);
+	free(a);
+	free(b);
+	EVP_PKEY_free(key);
+	rm_tmpdir(dir);
+}
+
 /* ---- diff ---------------------------------------------------------------- */
 
 Test(cli_enclave, diff_readme_expected)
@@ -827,6 +856,18 @@ Test(cli_enclave, diff_errors)
 	run_in(&r, NULL, (const char *)ss, SYNTH_SS, ARGS("diff", "-", good));
 	expect(&r, 0, "no differences", NULL);
 	run_free(&r);
+	/* A file name that is not UTF-8 still gives valid JSON. */
+	{
+		char *odd = write_file(dir, "odd\xff.sig", ss, SYNTH_SS);
+		json_t *j;
+
+		run(&r, ARGS("diff", "--output", "json", odd, good));
+		expect(&r, 0, "odd?.sig", NULL);
+		j = parse_json(&r);
+		json_decref(j);
+		run_free(&r);
+		free(odd);
+	}
 	free(good);
 	free(junk);
 	rm_tmpdir(dir);
