@@ -10,9 +10,10 @@
  * bad signature); the README's "Expected diff" byte for byte; diff of a
  * DEBUG-only pair signed here (the "!! DEBUG turned ON" alert in all three
  * formats); a non-decimal DATE shown raw; an ELF against the raw
- * SIGSTRUCT it carries (same, exit 0); every signed SIGSTRUCT byte changed and re-signed is reported as a
- * difference; keygen for Ed25519 and P-256 (modes, keyid against OpenSSL,
- * sign/verify round trip, refusal to overwrite).
+ * SIGSTRUCT it carries (same, exit 0); every signed SIGSTRUCT byte changed
+ * and re-signed is reported as a difference; keygen for Ed25519 and P-256
+ * (modes, keyid against OpenSSL, sign/verify round trip, refusal to
+ * overwrite).
  */
 #include <errno.h>
 #include <fcntl.h>
