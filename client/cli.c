@@ -36,6 +36,9 @@ void cli_usage(const char *usage, const char *fmt, ...)
 
 __attribute__((format(printf, 1, 0)))
 static void vwarn(const char *fmt, va_list ap, const char *errstr)
+	__attribute__((format(printf, 1, 0)));
+
+static void vwarn(const char *fmt, va_list ap, const char *errstr)
 {
 	fputs("mlog: ", stderr);
 	vfprintf(stderr, fmt, ap);
@@ -83,9 +86,16 @@ int cli_getopt(int argc, char **argv, const struct option *opts,
 	/* ':' first: a missing argument is ':' rather than '?'. */
 	ch = getopt_long(argc, argv, ":h", opts, NULL);
 	if (ch == '?') {
+		const char *arg = argv[optind - 1];
+		const char *eq = strchr(arg, '=');
+
+		/* A known long flag given "=value" it does not take. */
+		if (optopt != 0 && strncmp(arg, "--", 2) == 0 && eq != NULL)
+			cli_usage(usage, "flag %.*s takes no argument",
+				(int)(eq - arg), arg);
 		if (optopt != 0)
 			cli_usage(usage, "unknown flag -%c", optopt);
-		cli_usage(usage, "unknown flag %s", argv[optind - 1]);
+		cli_usage(usage, "unknown flag %s", arg);
 	}
 	if (ch == ':')
 		cli_usage(usage, "flag %s needs an argument",
@@ -231,7 +241,24 @@ void cli_json_set(json_t *obj, const char *key, json_t *value)
 
 json_t *cli_json_str(const char *s)
 {
-	return must(json_string(s));
+	size_t len = strlen(s);
+	json_t *v;
+	char *copy;
+
+	if (mlog_codec_utf8_valid(s, len))
+		return must(json_string(s));
+	/* A file name need not be UTF-8; JSON strings must be. Show the
+	 * bytes that are not as '?' rather than failing. */
+	copy = strdup(s);
+	if (copy == NULL)
+		cli_errx("out of memory");
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)copy[i] >= 0x80)
+			copy[i] = '?';
+	}
+	v = must(json_string(copy));
+	free(copy);
+	return v;
 }
 
 json_t *cli_json_int(long long v)

@@ -55,16 +55,24 @@ static struct cli_field *add_flags(struct cli_fields *fs, const char *name,
 	return f;
 }
 
-/* DATE is yyyymmdd in hex digits; anything else is shown raw. */
-static void add_date(struct cli_fields *fs, uint32_t date)
+void cli_fields_date(char out[CLI_FIELDS_DATE_MAX], uint32_t date)
 {
 	for (int i = 0; i < 8; i++) {
 		if (((date >> (4 * i)) & 0xf) > 9) {
-			add(fs, "date", CLI_FIELD_TEXT, "0x%08" PRIx32, date);
+			snprintf(out, CLI_FIELDS_DATE_MAX, "0x%08" PRIx32,
+				date);
 			return;
 		}
 	}
-	add(fs, "date", CLI_FIELD_TEXT, "%08" PRIx32, date);
+	snprintf(out, CLI_FIELDS_DATE_MAX, "%08" PRIx32, date);
+}
+
+static void add_date(struct cli_fields *fs, uint32_t date)
+{
+	char buf[CLI_FIELDS_DATE_MAX];
+
+	cli_fields_date(buf, date);
+	add(fs, "date", CLI_FIELD_TEXT, "%s", buf);
 }
 
 static void add_reserved(struct cli_fields *fs, const char *name,
@@ -103,7 +111,8 @@ void cli_fields_from_sgx(struct cli_fields *out, const char *label,
 		s->cet_attributes_mask);
 	add_reserved(out, "reserved.910", s, 1);
 	add_hex(out, "isvfamilyid", s->isvfamilyid, MLOG_SGX_ID_BYTES);
-	f = add_flags(out, "attributes.flags", s->attributes, mlog_sgx_attribute_name);
+	f = add_flags(out, "attributes.flags", s->attributes,
+		mlog_sgx_attribute_name);
 	f->alert_on = MLOG_SGX_FLAG_DEBUG;
 	f->key = 5;
 	f->group = "attributes";

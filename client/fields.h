@@ -80,6 +80,11 @@ struct cli_fields {
 void cli_fields_from_sgx(struct cli_fields *out /* OUT */, const char *label,
 	const struct mlog_sgx_enclave *e, int sig_ok, int q_ok);
 
+/* DATE as shown everywhere: "20161116" when every hex digit is a decimal
+ * digit (yyyymmdd), else the raw value "0x2016111a". */
+#define CLI_FIELDS_DATE_MAX 11
+void cli_fields_date(char out[CLI_FIELDS_DATE_MAX], uint32_t date);
+
 /* The field named name, or NULL. */
 const struct cli_field *cli_fields_find(const struct cli_fields *fs,
 	const char *name);

@@ -92,7 +92,7 @@ static void hex(char *out, const uint8_t *p, size_t n)
 	out[2 * n] = '\0';
 }
 
-/* ---- SIGSTRUCT ------------------------------------------------------------ */
+/* ---- SIGSTRUCT ----------------------------------------------------------- */
 
 int mlog_sgx_sigstruct_decode(struct mlog_sgx_sigstruct *out,
 	const uint8_t *data, size_t len, struct mlog_error *err)
@@ -315,7 +315,7 @@ done:
 	return rc;
 }
 
-/* ---- ELF ------------------------------------------------------------------ */
+/* ---- ELF ----------------------------------------------------------------- */
 
 /* The ELF file as far as we need it: identification and the section
  * header table, validated by elf_open(). */
@@ -571,7 +571,8 @@ static int decode_sgxmeta(struct mlog_sgx_enclave *out, const uint8_t *sec,
 			sh->size);
 	if (memcmp(sec + 12, SGX_NOTE_NAME, SGX_NOTE_NAMESZ) != 0)
 		return mlog_error_set(err, MLOG_ERR_MALFORMED,
-			"ELF: .note.sgxmeta: note name is not \"sgx_metadata\"");
+			"ELF: .note.sgxmeta: note name is not "
+			"\"sgx_metadata\"");
 	if (sh->align > 1 && (sh->align & (sh->align - 1)) != 0)
 		return mlog_error_set(err, MLOG_ERR_MALFORMED,
 			"ELF: .note.sgxmeta: sh_addralign %" PRIu64 " is not a "
@@ -610,9 +611,9 @@ static int decode_sgxmeta(struct mlog_sgx_enclave *out, const uint8_t *sec,
 		if (me->size > descsz - pos)
 			return mlog_error_set(err, MLOG_ERR_MALFORMED,
 				"ELF: .note.sgxmeta: metadata entry %zu at 0x%"
-				PRIx64 ": size 0x%" PRIx32 " runs past the note "
-				"(0x%" PRIx64 " bytes left)", out->nmeta, at,
-				me->size, descsz - pos);
+				PRIx64 ": size 0x%" PRIx32 " runs past the "
+				"note (0x%" PRIx64 " bytes left)", out->nmeta,
+				at, me->size, descsz - pos);
 		me->offset = at;
 		version = le64(m + 8);
 		me->version_major = (uint32_t)(version >> 32);
@@ -743,7 +744,7 @@ int mlog_sgx_enclave_decode(struct mlog_sgx_enclave *out,
 	return MLOG_OK;
 }
 
-/* ---- names ---------------------------------------------------------------- */
+/* ---- names --------------------------------------------------------------- */
 
 enum mlog_sgx_debug_policy mlog_sgx_debug_policy(uint64_t attributes,
 	uint64_t attributemask)

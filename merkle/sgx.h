@@ -163,7 +163,8 @@
 
 /* Metadata (Intel SDK metadata_t, pack(1)). */
 #define MLOG_SGX_META_MAGIC UINT64_C(0x86A80294635D0E4C)
-#define MLOG_SGX_META_NOTE_OFFSET 25        /* 12-byte Nhdr + "sgx_metadata\0" */
+/* 12-byte note header + unpadded "sgx_metadata\0" */
+#define MLOG_SGX_META_NOTE_OFFSET 25
 #define MLOG_SGX_META_SIGSTRUCT_OFFSET 64
 #define MLOG_SGX_META_MIN_BYTES 1872        /* METADATA_LEGACY_SIZE */
 
@@ -255,7 +256,7 @@ struct mlog_sgx_enclave {
 	struct mlog_sgx_sigstruct sig;
 	size_t nmeta;               /* SGXMETA: entries in meta[] */
 	struct mlog_sgx_meta meta[MLOG_SGX_MAX_META];
-	int meta_agree;             /* 1 unless some entry's SIGSTRUCT differs */
+	int meta_agree;             /* 0 if an entry's SIGSTRUCT differs */
 	struct mlog_sgx_oeinfo oe;  /* OEINFO only */
 };
 

@@ -86,7 +86,7 @@ static int verify_q(const struct mlog_sgx_sigstruct *s)
 	return mlog_sgx_sigstruct_verify_q(s, NULL);
 }
 
-/* ---- known answers: samples/sgx/README.md --------------------------------- */
+/* ---- known answers: samples/sgx/README.md -------------------------------- */
 
 struct sample {
 	const char *file;
@@ -312,7 +312,7 @@ Test(sgx, sample_gardener_truncated)
 	free(data);
 }
 
-/* ---- synthetic SIGSTRUCTs ------------------------------------------------- */
+/* ---- synthetic SIGSTRUCTs ------------------------------------------------ */
 
 static void signed_body(uint8_t ss[SYNTH_SS], uint64_t flags)
 {
@@ -490,8 +490,8 @@ Test(sgx, raw_sigstruct_malformed)
 	expect_fail(ss, SYNTH_SS + 1, MLOG_ERR_MALFORMED, "1809 bytes",
 		"1809 bytes");
 	expect_fail(ss, 0, MLOG_ERR_MALFORMED, "(0 bytes)", "empty");
-	expect_fail(text, sizeof(text) - 1, MLOG_ERR_MALFORMED, "neither an ELF",
-		"text");
+	expect_fail(text, sizeof(text) - 1, MLOG_ERR_MALFORMED,
+		"neither an ELF", "text");
 	ss[0] = 0x07;
 	expect_fail(ss, SYNTH_SS, MLOG_ERR_MALFORMED, "HEADER is 07", "header");
 	signed_body(ss, 0x4);
@@ -518,7 +518,7 @@ Test(sgx, raw_sigstruct_malformed)
 	}
 }
 
-/* ---- synthetic ELFs ------------------------------------------------------- */
+/* ---- synthetic ELFs ------------------------------------------------------ */
 
 static const uint8_t text_bytes[16] = { 0xc3 };
 
@@ -684,7 +684,7 @@ Test(sgx, elf_unsigned)
 	free(elf.data);
 }
 
-/* ---- malformed ELFs: each mutation of a good ELF64 and its error ---------- */
+/* ---- malformed ELFs: each mutation of a good ELF64 and its error --------- */
 
 enum mut {
 	M_TRUNC_IDENT, M_CLASS, M_BIG_ENDIAN, M_VERSION, M_TRUNC_HEADER,
@@ -968,7 +968,7 @@ Test(sgx, elf_mutation_sweep)
 	}
 }
 
-/* ---- names ---------------------------------------------------------------- */
+/* ---- names --------------------------------------------------------------- */
 
 Test(sgx, debug_policy_table)
 {
