@@ -117,6 +117,9 @@ int cli_cmd_verify(int argc, char **argv);
 	"  writes PREFIX.key (PEM private key, mode 0600) and PREFIX.pub " \
 	"(PEM)\n" \
 	"  and prints the DSSE keyid (hex SHA-256 of the DER public key)\n" \
+	"       mlog keygen --type note --name NAME [--cosigner] --out PREFIX\n" \
+	"  a signed-note key for a log (or, --cosigner, a witness): writes\n" \
+	"  PREFIX.key (skey, mode 0600) and PREFIX.vkey, prints the vkey\n" \
 	"exit: 0 ok, 2 error\n"
 #define CLI_USAGE_MEASURE \
 	"usage: mlog measure FILE [--output text|json] [--require-valid]\n" \
