@@ -171,7 +171,6 @@ int mlogd_http_start(struct mlogd *d, struct mlog_error *err)
 		MHD_OPTION_CONNECTION_LIMIT, d->cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, d->cfg->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, d,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_END);
 	if (d->daemon == NULL)
 		return mlog_error_set(err, MLOG_ERR_IO,
