@@ -89,6 +89,9 @@ static const char *bin(const char *env)
 	return path;
 }
 
+/* itest_run2 kills a program still running after this long. */
+#define RUN_DEADLINE_S 20
+
 /* Appends what fd has to *buf; returns 0 at EOF, 1 if more may come. */
 static int drain(int fd, char **buf, size_t *len)
 {
@@ -116,6 +119,8 @@ int itest_run2(char **out, char **errout, const char *const *argv)
 	char *buf[2] = { NULL, NULL };
 	size_t len[2] = { 0, 0 };
 	struct pollfd pfd[2];
+	struct timespec t0, now;
+	int killed = 0;
 
 	cr_assert_eq(pipe(fds), 0);
 	if (errout != NULL)
@@ -140,8 +145,20 @@ int itest_run2(char **out, char **errout, const char *const *argv)
 		close(efds[1]);
 	pfd[0] = (struct pollfd){ fds[0], POLLIN, 0 };
 	pfd[1] = (struct pollfd){ efds[0], POLLIN, 0 };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
-		if (poll(pfd, 2, -1) < 0) {
+		int rc;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= RUN_DEADLINE_S && !killed) {
+			/* A program that should have exited (say, a server
+			 * that should have refused to start) is running:
+			 * kill it, and its status says so. */
+			kill(pid, SIGKILL);
+			killed = 1;
+		}
+		rc = poll(pfd, 2, 1000);
+		if (rc < 0) {
 			cr_assert_eq(errno, EINTR);
 			continue;
 		}
@@ -363,6 +380,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 		"Cache-Control");
 	copy_header(r->retry_after, sizeof(r->retry_after), line,
 		"Retry-After");
+	copy_header(r->allow, sizeof(r->allow), line, "Allow");
 	return size * n;
 }
 
@@ -814,6 +832,28 @@ char *itest_envelope(const struct itest_signer *const *signers, size_t n,
 		err.msg);
 	mlog_dsse_free(env);
 	return out;
+}
+
+char *itest_build_envelope(const struct itest_signer *s, uint64_t seed,
+	size_t *len)
+{
+	char *st = itest_build_statement(seed), *env;
+
+	env = itest_envelope(&s, 1, st, len);
+	free(st);
+	return env;
+}
+
+char *itest_approval_envelope(const struct itest_signer *s, uint64_t seed,
+	const char *ticket, size_t *len)
+{
+	char mre[65], *st, *env;
+
+	itest_mrenclave(mre, seed);
+	st = itest_approval_statement(mre, ticket, "approved");
+	env = itest_envelope(&s, 1, st, len);
+	free(st);
+	return env;
 }
 
 uint64_t itest_check_receipt(const struct itest_log *l, const char *json,

@@ -47,6 +47,7 @@ struct itest_http {
 	char content_type[128];
 	char cache_control[128];
 	char retry_after[32];
+	char allow[64];
 };
 
 struct itest_signer {
@@ -91,7 +92,8 @@ void itest_log_cleanup(struct itest_log *l);
  * NULL) receives a malloc'd copy of its stdout. */
 int itest_run(char **out, const char *const *argv);
 
-/* As itest_run; errout (if not NULL) also receives its stderr. */
+/* As itest_run; errout (if not NULL) also receives its stderr. Both
+ * kill the program (SIGKILL: status 137) if it runs for 20 s. */
 int itest_run2(char **out, char **errout, const char *const *argv);
 
 /* Path of file inside the log's data directory (static buffer per call:
@@ -201,6 +203,13 @@ void itest_subject(char out[65], uint64_t seed);
  * JSON (malloc'd) and its length. */
 char *itest_envelope(const struct itest_signer *const *signers, size_t n,
 	const char *statement, size_t *len);
+
+/* itest_build_statement(seed) / an approval of its MRENCLAVE under
+ * ticket, signed by s alone (malloc'd envelope). */
+char *itest_build_envelope(const struct itest_signer *s, uint64_t seed,
+	size_t *len);
+char *itest_approval_envelope(const struct itest_signer *s, uint64_t seed,
+	const char *ticket, size_t *len);
 
 /*
  * Checks a receipt (SPEC §3) against the log key: the checkpoint opens
