@@ -4,6 +4,7 @@
  */
 #include "committer.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,6 +26,25 @@ struct witness_committer {
 	int stopping;
 	int failing;
 };
+
+#ifndef NDEBUG
+/* The queue's shape (caller holds c->lock). O(depth), which
+ * max-connections bounds. */
+static void check_invariants(const struct witness_committer *c)
+{
+	size_t n = 0;
+
+	assert((c->head == NULL) == (c->tail == NULL));
+	for (const struct witness_job *j = c->head; j != NULL; j = j->next) {
+		assert(j->done != NULL);
+		assert(j->next != NULL || j == c->tail);
+		n++;
+	}
+	assert(n == c->depth);
+}
+#else
+#define check_invariants(c) ((void)0)
+#endif
 
 static double mono(void)
 {
@@ -111,6 +131,7 @@ static void *committer_main(void *arg)
 		pthread_mutex_lock(&c->lock);
 		while (c->head == NULL && !c->stopping)
 			pthread_cond_wait(&c->wake, &c->lock);
+		check_invariants(c);
 		if (c->head == NULL) {
 			pthread_mutex_unlock(&c->lock);
 			break;
@@ -176,6 +197,7 @@ void witness_committer_submit(struct witness_committer *c,
 		c->head = j;
 	c->tail = j;
 	c->depth++;
+	check_invariants(c);
 	pthread_cond_signal(&c->wake);
 	pthread_mutex_unlock(&c->lock);
 }

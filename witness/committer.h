@@ -13,10 +13,10 @@
  *
  * A job's life:
  *
- *   submit --> QUEUED --batch taken--> DECIDED --COMMIT ok--> applied --> done()
- *                                          |
- *                                          +--COMMIT failed--> 500 -----> done()
- *   submit after stop --------------------------------------> 503 -----> done()
+ *   submit -> QUEUED -batch taken-> DECIDED -COMMIT ok-> applied -> done()
+ *                                      |
+ *                                      +-COMMIT failed-> 500 -----> done()
+ *   submit after stop ---------------------------------> 503 -----> done()
  *
  * Invariants:
  *  (1) done() is called exactly once per submitted job, after the job's

@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../server/log.h"
 #include "witness_req.h"
 
 #define TEXT_TYPE "text/plain; charset=utf-8"
@@ -187,16 +186,17 @@ static enum MHD_Result post_step(struct post *p, const char *data,
 		if (!p->started) {
 			/* First call: refuse an announced oversize body
 			 * before reading any of it. */
-			const char *cl = MHD_lookup_connection_value(p->conn,
-				MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+			const char *cl = MHD_lookup_connection_value(
+				p->conn, MHD_HEADER_KIND,
+				MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 			p->started = 1;
 			if (cl != NULL && strtoull(cl, NULL, 10) >
 			    MLOG_WITNESS_REQ_MAX_BYTES) {
 				p->state = POST_ANSWERED;
 				*status = 413;
-				return respond_text(p->conn, 413, "request body "
-					"over %d bytes",
+				return respond_text(p->conn, 413,
+					"request body over %d bytes",
 					MLOG_WITNESS_REQ_MAX_BYTES);
 			}
 			return MHD_YES;
@@ -349,7 +349,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			r = MHD_create_response_from_buffer(0, (void *)"",
 				MHD_RESPMEM_PERSISTENT);
 			if (r != NULL)
-				MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+				MHD_add_response_header(r,
+					MHD_HTTP_HEADER_ALLOW,
 					MHD_HTTP_METHOD_POST);
 			ret = queue(c, 405, r, NULL);
 		} else if (is_get) {

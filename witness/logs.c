@@ -3,6 +3,7 @@
  */
 #include "logs.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,25 @@ int witness_logs_add(struct witness_logs *ls, const char *vkey, size_t len,
 	return MLOG_OK;
 }
 
+#ifndef NDEBUG
+/* Invariants 1 and 2, once sealed. */
+static void check_invariants(const struct witness_logs *ls)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		const struct witness_log *l = &ls->v[i];
+
+		assert(i == 0 || strcmp(ls->v[i - 1].origin, l->origin) < 0);
+		assert(l->nkeys >= 1 && l->nkeys <= WITNESS_LOG_MAX_KEYS);
+		for (size_t k = 0; k < l->nkeys; k++) {
+			assert(l->keys[k].type == MLOG_NOTE_TYPE_ED25519);
+			assert(strcmp(l->keys[k].name, l->origin) == 0);
+		}
+	}
+}
+#else
+#define check_invariants(ls) ((void)0)
+#endif
+
 static int by_origin(const void *a, const void *b)
 {
 	return strcmp(((const struct witness_log *)a)->origin,
@@ -111,6 +131,7 @@ int witness_logs_seal(struct witness_logs *ls)
 	}
 	mlog_hash_free(h);
 	ls->sealed = 1;
+	check_invariants(ls);
 	return MLOG_OK;
 }
 
@@ -164,6 +185,7 @@ int witness_bucket_take(struct witness_bucket *b, double now, double rate,
 			b->tokens = burst;
 		b->last = now;
 	}
+	assert(b->tokens >= 0 && b->tokens <= burst);      /* invariant 4 */
 	if (b->tokens >= 1) {
 		b->tokens -= 1;
 		return 1;

@@ -97,7 +97,7 @@ static void write_new_file(const char *path, const char *data, size_t len,
 		die(EXIT_REFUSED, "can't write %s: %s", path, strerror(errno));
 }
 
-/* ---- init ----------------------------------------------------------------- */
+/* ---- init ---------------------------------------------------------------- */
 
 static int cmd_init(int argc, char **argv)
 {
@@ -163,7 +163,7 @@ static int cmd_init(int argc, char **argv)
 	return 0;
 }
 
-/* ---- serve ---------------------------------------------------------------- */
+/* ---- serve --------------------------------------------------------------- */
 
 /* Reads the witness key, refusing one that group or others can read, and
  * returns its cosignature/v1 form (an skey of type 0x01 is accepted and

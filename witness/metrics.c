@@ -236,7 +236,8 @@ int witness_metrics_format(struct witness_metrics *m,
 
 	if (!o.failed) {
 		per_log(&o, logs, ls->n, "mlog_witness_cosignatures_total",
-			"counter", "Checkpoints co-signed since start, per log.",
+			"counter",
+			"Checkpoints co-signed since start, per log.",
 			offsetof(struct log_snap, cosignatures));
 		per_log(&o, logs, ls->n,
 			"mlog_witness_last_cosign_timestamp_seconds", "gauge",
@@ -267,8 +268,9 @@ int witness_metrics_format(struct witness_metrics *m,
 					known_codes[c]);
 			else
 				snprintf(code, sizeof(code), "other");
-			outf(&o, "mlog_witness_http_requests_total{route=\"%s\","
-				"code=\"%s\"} %llu\n", route_names[r], code,
+			outf(&o, "mlog_witness_http_requests_total{"
+				"route=\"%s\",code=\"%s\"} %llu\n",
+				route_names[r], code,
 				(unsigned long long)snap.requests[r][c]);
 		}
 	}
