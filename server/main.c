@@ -370,7 +370,10 @@ static int cmd_serve(int argc, char **argv)
 	mlogd_log("signal %d: shutting down", sig);
 	mlogd_http_quiesce(&d);
 	mlogd_seq_stop(d.seq);
-	for (int waited = 0; waited < 1000; waited++) {
+	/* Requests begun before the signal finish (a body still arriving is
+	 * then refused with 503); one that stalls is given as long as MHD
+	 * would give it before timing it out. */
+	for (unsigned waited = 0;; waited++) {
 		unsigned left;
 
 		pthread_mutex_lock(&d.inflight_lock);
@@ -378,6 +381,11 @@ static int cmd_serve(int argc, char **argv)
 		pthread_mutex_unlock(&d.inflight_lock);
 		if (left == 0)
 			break;
+		if (waited >= 100 * (cfg.timeout_s + 1)) {
+			mlogd_log("closing %u requests still unfinished after "
+				"%u s", left, cfg.timeout_s + 1);
+			break;
+		}
 		usleep(10000);
 	}
 	mlogd_http_stop(&d);

@@ -63,7 +63,10 @@ struct mlogd {
 	struct MHD_Daemon *daemon;
 	struct mlogd_cosigned cosigned;
 	pthread_mutex_t inflight_lock;
-	unsigned inflight;                /* POSTs accepted, not answered */
+	/* Requests begun (first handler call) and not yet completed (MHD's
+	 * completion callback), guarded by inflight_lock: the SIGTERM drain
+	 * waits for them, including bodies still being uploaded. */
+	unsigned inflight;
 };
 
 /* ---- pool.c ---- */
