@@ -317,8 +317,18 @@ int itest_log_stop(struct itest_log *l)
 
 void itest_log_kill9(struct itest_log *l)
 {
+	int status = 0;
+
 	if (l->pid == 0)
 		return;
+	/* A server that died on its own (a sanitizer abort, a crash) must
+	 * not pass for one we killed. */
+	if (waitpid(l->pid, &status, WNOHANG) == l->pid) {
+		l->pid = 0;
+		dump_log(l);
+		cr_assert_fail("mlogd died before kill -9 (status %d)",
+			status);
+	}
 	kill(l->pid, SIGKILL);
 	waitpid(l->pid, NULL, 0);
 	l->pid = 0;
@@ -326,7 +336,11 @@ void itest_log_kill9(struct itest_log *l)
 
 void itest_log_cleanup(struct itest_log *l)
 {
-	itest_log_kill9(l);
+	if (l->pid != 0) {
+		kill(l->pid, SIGKILL);
+		waitpid(l->pid, NULL, 0);
+		l->pid = 0;
+	}
 	if (l->dir[0] != '\0' && getenv("MLOG_TEST_KEEP") == NULL)
 		itest_rmtree(l->dir);
 }
@@ -457,14 +471,9 @@ void itest_http_clear(struct itest_http *r)
 	r->body = NULL;
 }
 
-long itest_raw(const struct itest_log *l, const void *req, size_t len,
-	char **reply, int timeout_ms)
+int itest_raw_connect(const struct itest_log *l)
 {
 	struct sockaddr_in a;
-	struct timespec t0, now;
-	char *buf = NULL;
-	size_t got = 0;
-	long status = -1;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	cr_assert_geq(fd, 0);
@@ -474,16 +483,30 @@ long itest_raw(const struct itest_log *l, const void *req, size_t len,
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0,
 		"connect: %s", strerror(errno));
+	return fd;
+}
+
+void itest_raw_send(int fd, const void *data, size_t len)
+{
 	/* The server may answer and close before taking everything: a
 	 * short write is not an error here. */
 	for (size_t off = 0; off < len;) {
-		ssize_t n = send(fd, (const char *)req + off, len - off,
+		ssize_t n = send(fd, (const char *)data + off, len - off,
 			MSG_NOSIGNAL);
 
 		if (n <= 0)
 			break;
 		off += (size_t)n;
 	}
+}
+
+long itest_raw_finish(int fd, char **reply, int timeout_ms)
+{
+	struct timespec t0, now;
+	char *buf = NULL;
+	size_t got = 0;
+	long status = -1;
+
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
@@ -518,6 +541,15 @@ long itest_raw(const struct itest_log *l, const void *req, size_t len,
 	else
 		free(buf);
 	return status;
+}
+
+long itest_raw(const struct itest_log *l, const void *req, size_t len,
+	char **reply, int timeout_ms)
+{
+	int fd = itest_raw_connect(l);
+
+	itest_raw_send(fd, req, len);
+	return itest_raw_finish(fd, reply, timeout_ms);
 }
 
 void itest_assert_error(const struct itest_http *r, long status)

@@ -82,7 +82,8 @@ void itest_log_start(struct itest_log *l, const char *const *extra);
 /* Sends SIGTERM and waits; returns the exit status (or 128+signal). */
 int itest_log_stop(struct itest_log *l);
 
-/* SIGKILL and reap: the crash in crash tests. */
+/* SIGKILL and reap: the crash in crash tests. Fails the test if the
+ * server had already exited by itself. */
 void itest_log_kill9(struct itest_log *l);
 
 /* Stops the log if running and removes its directory. */
@@ -122,6 +123,12 @@ void itest_http_clear(struct itest_http *r);
  */
 long itest_raw(const struct itest_log *l, const void *req, size_t len,
 	char **reply, int timeout_ms);
+
+/* itest_raw in steps, for requests sent in pieces: connect, send (as
+ * often as needed), then read the answer and close. */
+int itest_raw_connect(const struct itest_log *l);
+void itest_raw_send(int fd, const void *data, size_t len);
+long itest_raw_finish(int fd, char **reply, int timeout_ms);
 
 /* Asserts an error answer of SPEC section 3: the status, Content-Type
  * application/json and a body that is exactly {"error":"<non-empty>"}. */
