@@ -285,8 +285,8 @@ void itest_log_start(struct itest_log *l, const char *const *extra)
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			l->pid = 0;
 			dump_log(l);
-			cr_assert_fail("mlogd exited during start-up (status %d); see "
-				"%s", status, logpath);
+			cr_assert_fail("mlogd exited during start-up "
+				"(status %d); see %s", status, logpath);
 		}
 		snprintf(url, sizeof(url), "%s/healthz", l->url);
 		itest_get(&r, url);
@@ -420,7 +420,8 @@ static void request(struct itest_http *r, const char *method,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	if (body != NULL) {
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		hdrs = curl_slist_append(hdrs,
+			"Content-Type: application/json");
 		hdrs = curl_slist_append(hdrs, "Expect:");
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 		curl_easy_setopt(c, CURLOPT_POST, 1L);

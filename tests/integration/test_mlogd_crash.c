@@ -169,12 +169,13 @@ static void verify(struct state *s)
 			: MLOG_TREE_MAX_READ;
 
 		for (size_t k = 0; k < n; k++) {
-			cr_assert_lt(s->acks[i + k].index, size, "acknowledged "
-				"entry %llu is beyond the tree (%llu) after the "
-				"crash", (unsigned long long)s->acks[i + k].index,
+			const struct ack *a = &s->acks[i + k];
+
+			cr_assert_lt(a->index, size, "acknowledged entry %llu "
+				"is beyond the tree (%llu) after the crash",
+				(unsigned long long)a->index,
 				(unsigned long long)size);
-			idx[k] = mlog_tree_stored_index(0,
-				s->acks[i + k].index);
+			idx[k] = mlog_tree_stored_index(0, a->index);
 		}
 		cr_assert_eq(hr->read(hr->ctx, idx, n, got), MLOG_OK, "%s",
 			mlog_tile_hash_reader_last_error(thr));

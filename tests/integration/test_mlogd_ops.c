@@ -348,7 +348,7 @@ Test(ops, refuses_to_start_without_a_log_or_a_port, .timeout = 60)
 	itest_log_cleanup(&b);
 }
 
-/* ---- routes, health, metrics ---------------------------------------------- */
+/* ---- routes, health, metrics ------------------------------------------ */
 
 Test(ops, unknown_routes_and_methods_answer_json_errors, .timeout = 60)
 {
@@ -480,7 +480,8 @@ Test(ops, metrics_count_what_happened, .timeout = 60)
 		{ "mlogd_http_requests_total{route=\"other\",code=\"404\"}",
 		  "1" },
 		{ "mlogd_rejections_total{reason=\"empty_body\"}", "2" },
-		{ "mlogd_rejections_total{reason=\"malformed_envelope\"}", "1" },
+		{ "mlogd_rejections_total{reason=\"malformed_envelope\"}",
+		  "1" },
 		{ "mlogd_rejections_total{reason=\"bad_statement\"}", "0" },
 		{ "mlogd_rejections_total{reason=\"unknown_predicate\"}", "1" },
 		{ "mlogd_rejections_total{reason=\"no_valid_signature\"}",
@@ -666,7 +667,8 @@ Test(ops, restart_keeps_everything, .timeout = 120)
 	cr_assert_str_eq(after.checkpoint, before.checkpoint);
 	for (int i = 0; i < 6; i++)
 		cr_assert_str_eq(after.entries[i], before.entries[i],
-			"entry %llu changed", (unsigned long long)snap_index[i]);
+			"entry %llu changed",
+			(unsigned long long)snap_index[i]);
 	for (int i = 0; i < 4; i++)
 		cr_assert_str_eq(after.search[i], before.search[i],
 			"search %d changed", i);

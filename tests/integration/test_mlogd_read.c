@@ -5,6 +5,7 @@
  * proofs verify; partial tiles are prefixes; entries and search answer
  * what was submitted.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,16 @@
 #include <jansson.h>
 
 #include "bundle.h"
+#include "checkpoint.h"
 #include "codec.h"
 #include "hash.h"
 #include "harness.h"
 #include "proof.h"
 #include "tile.h"
 #include "tree.h"
+
+/* 32 hex digits of zeros. */
+#define ZEROS32 "00000000000000000000000000000000"
 
 static void init(void)
 {
@@ -70,10 +75,121 @@ static int cmp_seen(const void *a, const void *b)
 	return x->size < y->size ? -1 : x->size > y->size;
 }
 
+/* Reads the log while it grows: every checkpoint it serves must be
+ * backed by the tiles served right after it, and consistent with the
+ * previous one read. Runs on its own thread, so it records the first
+ * failure instead of asserting. */
+struct watcher {
+	const struct grown *g;
+	volatile int stop;
+	unsigned reads, sizes;
+	char failure[512];
+	pthread_t th;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void watch_fail(struct watcher *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->failure[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->failure, sizeof(w->failure), fmt, ap);
+	va_end(ap);
+}
+
+/* One look: checkpoint, tiles, consistency with (*old_size, old_root). */
+static void watch_once(struct watcher *w, struct mlog_hash *h,
+	uint64_t *old_size, uint8_t old_root[32])
+{
+	const struct itest_log *l = &w->g->log;
+	struct mlog_tile_source src = itest_tile_source(l);
+	struct mlog_tile_hash_reader *thr = NULL;
+	struct mlog_checkpoint c;
+	struct mlog_error err = { 0, "" };
+	uint8_t proof[MLOG_PROOF_MAX][32], root[32];
+	struct itest_http r;
+	json_t *j = NULL, *arr;
+	size_t n = 0;
+
+	itest_getf(&r, "%s/checkpoint", l->url);
+	mlog_checkpoint_init(&c);
+	if (r.status != 200 || mlog_checkpoint_open(&c, NULL, r.body, r.len,
+		l->origin, &l->vkey, 1, NULL, &err) != MLOG_OK) {
+		watch_fail(w, "/checkpoint: %ld %s", r.status, err.msg);
+		itest_http_clear(&r);
+		return;
+	}
+	itest_http_clear(&r);
+	w->reads++;
+	if (mlog_tile_hash_reader_new(&thr, c.size, c.root, &src, &err)
+		!= MLOG_OK || mlog_tree_root(h, root, c.size,
+		mlog_tile_hash_reader_hashes(thr)) != MLOG_OK ||
+	    memcmp(root, c.root, 32) != 0)
+		watch_fail(w, "tiles read right after checkpoint %llu do not "
+			"give its root: %s", (unsigned long long)c.size,
+			err.msg);
+	mlog_tile_hash_reader_free(thr);
+	if (*old_size > 0 && c.size > *old_size) {
+		itest_getf(&r, "%s/v1/proof/consistency?old=%llu&size=%llu",
+			l->url, (unsigned long long)*old_size,
+			(unsigned long long)c.size);
+		j = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL)
+			: NULL;
+		arr = json_object_get(j, "proof");
+		for (size_t i = 0; i < json_array_size(arr) &&
+		     i < MLOG_PROOF_MAX; i++) {
+			const char *b = json_string_value(json_array_get(arr,
+				i));
+			size_t got = 0;
+
+			if (b != NULL && mlog_codec_base64_decode(proof[n], 32,
+				&got, b, strlen(b)) == MLOG_OK && got == 32)
+				n++;
+		}
+		if (j == NULL || n != json_array_size(arr) ||
+		    mlog_proof_verify_consistency(h, *old_size, c.size,
+			old_root, c.root, (const uint8_t (*)[32])proof, n)
+			!= MLOG_OK)
+			watch_fail(w, "checkpoint %llu is not consistent with "
+				"%llu read before: %ld %s",
+				(unsigned long long)c.size,
+				(unsigned long long)*old_size, r.status, r.body);
+		json_decref(j);
+		itest_http_clear(&r);
+	}
+	if (c.size < *old_size)
+		watch_fail(w, "checkpoint went back from %llu to %llu",
+			(unsigned long long)*old_size,
+			(unsigned long long)c.size);
+	if (c.size > *old_size) {
+		w->sizes++;
+		*old_size = c.size;
+		memcpy(old_root, c.root, 32);
+	}
+	mlog_checkpoint_clear(&c);
+}
+
+static void *watch_main(void *arg)
+{
+	struct watcher *w = arg;
+	struct mlog_hash *h = mlog_hash_new();
+	uint8_t old_root[32];
+	uint64_t old_size = 0;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_SEQ_CST) &&
+	       w->failure[0] == '\0')
+		watch_once(w, h, &old_size, old_root);
+	mlog_hash_free(h);
+	return NULL;
+}
+
 /* Submits n new build entries (seeds first..) from 16 threads and records
- * every receipt. */
+ * every receipt, while a watcher reads the log. */
 static void grow(struct grown *g, uint64_t first, size_t n)
 {
+	struct watcher w;
 	struct itest_job *jobs = calloc(n, sizeof(*jobs));
 	char **envs = calloc(n, sizeof(*envs));
 	size_t *lens = calloc(n, sizeof(*lens));
@@ -90,7 +206,17 @@ static void grow(struct grown *g, uint64_t first, size_t n)
 	g->leaf = realloc(g->leaf, (g->size + n) * sizeof(*g->leaf));
 	g->seed = realloc(g->seed, (g->size + n) * sizeof(*g->seed));
 	cr_assert(g->leaf != NULL && g->seed != NULL);
+	memset(&w, 0, sizeof(w));
+	w.g = g;
+	cr_assert_eq(pthread_create(&w.th, NULL, watch_main, &w), 0);
 	itest_post_many(&g->log, jobs, n, 16, NULL);
+	__atomic_store_n(&w.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(w.th, NULL);
+	cr_assert_str_empty(w.failure, "while growing by %zu: %s", n,
+		w.failure);
+	cr_assert_gt(w.reads, 0);
+	fprintf(stderr, "grew by %zu: the watcher read %u checkpoints, %u "
+		"sizes\n", n, w.reads, w.sizes);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t index;
 
@@ -367,8 +493,14 @@ static void check_tiles(const struct grown *g, struct mlog_hash *h)
 			}
 			/* Nothing wider than what exists. */
 			if (w < 256) {
-				for (unsigned p = w + 1; p <= 256; p +=
-				     p < w + 3 ? 1 : 97) {
+				const unsigned beyond[] = { w + 1, w + 2, 255,
+					256 };
+
+				for (size_t b = 0; b < 4; b++) {
+					unsigned p = beyond[b];
+
+					if (p <= w || p > 256)
+						continue;
 					t.width = p;
 					t.entries = 0;
 					(void)get_tile(g, &t, 404, NULL, NULL,
@@ -528,12 +660,13 @@ Test(read, every_checkpoint_agrees_with_tiles_bundles_and_proofs,
 	expect_status(&g, 400, "/v1/proof/inclusion?index=1&size=x");
 	expect_status(&g, 400, "/v1/proof/inclusion?index=-1");
 	expect_status(&g, 400, "/v1/proof/inclusion?index=1&leaf_hash="
-		"0000000000000000000000000000000000000000000000000000000000000000");
+		ZEROS32 ZEROS32);
 	expect_status(&g, 400, "/v1/proof/inclusion?leaf_hash=00");
 	expect_status(&g, 400, "/v1/proof/inclusion?leaf_hash="
-		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 	expect_status(&g, 404, "/v1/proof/inclusion?leaf_hash="
-		"0000000000000000000000000000000000000000000000000000000000000000");
+		ZEROS32 ZEROS32);
 	expect_status(&g, 400, "/v1/proof/consistency?old=0");
 	expect_status(&g, 400, "/v1/proof/consistency?old=x");
 	expect_status(&g, 400, "/v1/proof/consistency");
@@ -746,8 +879,7 @@ Test(read, search_finds_by_every_key_and_pages, .timeout = 120)
 		cr_assert_eq(got[0], build[10]);
 	}
 	/* Nothing found. */
-	expect_search(&s, "mrenclave=0000000000000000000000000000000000000000"
-		"000000000000000000000000", NULL, 0);
+	expect_search(&s, "mrenclave=" ZEROS32 ZEROS32, NULL, 0);
 	/* Bad parameters. */
 	{
 		const char *bad[] = {
@@ -755,10 +887,8 @@ Test(read, search_finds_by_every_key_and_pages, .timeout = 120)
 			"limit=5",
 			"after=1",
 			"foo=bar",
-			"mrenclave=ABCDEF0000000000000000000000000000000000000000"
-			"0000000000000000",
-			"mrenclave=000000000000000000000000000000000000000000000"
-			"000000000000000000",
+			"mrenclave=ABCDEF00000000000000000000000000" ZEROS32,
+			"mrenclave=" ZEROS32 ZEROS32 "0",
 			"mrenclave=00",
 			"mrenclave=",
 			"mrsigner=xyz",
