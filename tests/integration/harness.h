@@ -6,7 +6,7 @@
  * Every process a test starts listens on 127.0.0.1 only, logs to a file in
  * its own temporary directory, and is stopped (or killed) by the test;
  * itest_log_cleanup removes the directory. Binaries come from
- * $MLOGD_BIN (set by tests/meson.build).
+ * $MLOGD_BIN (set by tests/integration/meson.build).
  *
  * Thread-safety: itest_get, itest_post, itest_request and
  * itest_post_many may be called from several threads at once (each call

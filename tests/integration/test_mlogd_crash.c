@@ -26,7 +26,7 @@
 
 #define ROUNDS 4
 #define THREADS 16
-#define FRESH_PER_ROUND 4000     /* more than a round can submit */
+#define FRESH_PER_ROUND 2500     /* more than a round can submit */
 #define RESUBMIT_EVERY 8         /* every 8th job resends an acked entry */
 
 static void init(void)

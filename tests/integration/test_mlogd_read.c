@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -179,13 +180,15 @@ static void *watch_main(void *arg)
 	uint64_t old_size = 0;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_SEQ_CST) &&
-	       w->failure[0] == '\0')
+	       w->failure[0] == '\0') {
 		watch_once(w, h, &old_size, old_root);
+		usleep(2000);
+	}
 	mlog_hash_free(h);
 	return NULL;
 }
 
-/* Submits n new build entries (seeds first..) from 16 threads and records
+/* Submits n new build entries (seeds first..) from 32 threads and records
  * every receipt, while a watcher reads the log. */
 static void grow(struct grown *g, uint64_t first, size_t n)
 {
@@ -209,7 +212,7 @@ static void grow(struct grown *g, uint64_t first, size_t n)
 	memset(&w, 0, sizeof(w));
 	w.g = g;
 	cr_assert_eq(pthread_create(&w.th, NULL, watch_main, &w), 0);
-	itest_post_many(&g->log, jobs, n, 16, NULL);
+	itest_post_many(&g->log, jobs, n, 32, NULL);
 	__atomic_store_n(&w.stop, 1, __ATOMIC_SEQ_CST);
 	pthread_join(w.th, NULL);
 	cr_assert_str_empty(w.failure, "while growing by %zu: %s", n,
@@ -388,9 +391,8 @@ static void check_checkpoint(const struct grown *g, struct mlog_hash *h,
 		free(tile);
 		free(bundle);
 	}
-	check_inclusion(g, h, 0, cp, 0);
 	check_inclusion(g, h, s - 1, cp, 0);
-	check_inclusion(g, h, (s * 7919) % s, cp, 1);
+	check_inclusion(g, h, (s * 7919 + 13) % s, cp, 1);
 	if (prev != NULL)
 		check_consistency(g, h, prev, cp);
 	check_consistency(g, h, cp, last);
@@ -463,9 +465,10 @@ static void check_tiles(const struct grown *g, struct mlog_hash *h)
 			}
 			/* Every narrower width is served, as a prefix: all of
 			 * them for the first, the last full and the partial
-			 * tile of each level, a sample for the others (each
-			 * bundle request reads 256 entries; this keeps the
-			 * sanitizer build fast). */
+			 * tile of each level, a sample for the others; for
+			 * bundles, which cost the server 256 entry reads
+			 * each, all widths of the first and the partial one
+			 * (this keeps the sanitizer build fast). */
 			for (unsigned p = 1; p < w && p < 256;
 			     p = next_width(p, n == 0 || w < 256 ||
 				(n + 2) * 256 > count)) {
@@ -480,7 +483,8 @@ static void check_tiles(const struct grown *g, struct mlog_hash *h)
 					"tile %d/%llu.p/%u is not a prefix",
 					level, (unsigned long long)n, p);
 				free(part);
-				if (level != 0)
+				if (level != 0 || (n != 0 && w == 256 &&
+				    next_width(p - 1, 0) != p))
 					continue;
 				t.entries = 1;
 				part = get_tile(g, &t, 200, &len, NULL, 0);
@@ -632,7 +636,8 @@ Test(read, every_checkpoint_agrees_with_tiles_bundles_and_proofs,
 		check_checkpoint(&g, h, &g.cps[i], i > 0 ? &g.cps[i - 1]
 			: NULL, last);
 	check_tiles(&g, h);
-	for (uint64_t i = 0; i < g.size; i += i < 300 ? 1 : 97)
+	for (uint64_t i = 0; i < g.size; i += i < 20 ? 1 : i < 250 ? 29
+	     : i < 260 ? 1 : 97)
 		check_entry(&g, i);
 	check_entry(&g, g.size - 1);
 	/* Sizes beyond the tree are 400; indexes beyond it 404. */
