@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -196,15 +197,15 @@ const char *itest_data_path(const struct itest_log *l, const char *file)
 	return path;
 }
 
-/* Copies the end of the server's log to stderr, so that a failing test
- * shows why in meson's log. */
-static void dump_log(const struct itest_log *l)
+/* Copies the end of the server's log in dir to stderr, so that a failing
+ * test shows why in meson's log. */
+static void dump_log_dir(const char *dir)
 {
 	char path[320], buf[8192];
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/mlogd.log", l->dir);
+	snprintf(path, sizeof(path), "%s/mlogd.log", dir);
 	f = fopen(path, "r");
 	if (f == NULL)
 		return;
@@ -219,6 +220,71 @@ static void dump_log(const struct itest_log *l)
 		buf);
 }
 
+static void dump_log(const struct itest_log *l)
+{
+	dump_log_dir(l->dir);
+}
+
+/*
+ * Every log a test process created, so that a test that fails half-way
+ * (Criterion leaves the test function at the failed assertion) neither
+ * leaves servers running nor directories behind: an atexit handler kills
+ * and removes what is still registered. The servers also die with the
+ * test process (PR_SET_PDEATHSIG) if it is killed, say by a timeout.
+ */
+#define MAX_LOGS 16
+
+static struct {
+	int used;
+	pid_t pid;
+	char dir[256];
+} live[MAX_LOGS];
+
+static void at_exit(void)
+{
+	for (int i = 0; i < MAX_LOGS; i++) {
+		if (!live[i].used)
+			continue;
+		if (live[i].pid != 0) {
+			kill(live[i].pid, SIGKILL);
+			waitpid(live[i].pid, NULL, 0);
+		}
+		fprintf(stderr, "harness: the test left %s behind\n",
+			live[i].dir);
+		dump_log_dir(live[i].dir);
+		if (getenv("MLOG_TEST_KEEP") == NULL)
+			itest_rmtree(live[i].dir);
+		live[i].used = 0;
+	}
+}
+
+static void track(struct itest_log *l)
+{
+	static int registered;
+
+	if (!registered) {
+		cr_assert_eq(atexit(at_exit), 0);
+		registered = 1;
+	}
+	for (int i = 0; i < MAX_LOGS; i++) {
+		if (!live[i].used) {
+			live[i].used = 1;
+			live[i].pid = 0;
+			snprintf(live[i].dir, sizeof(live[i].dir), "%s",
+				l->dir);
+			l->slot = i;
+			return;
+		}
+	}
+	cr_assert_fail("more than %d logs in one test", MAX_LOGS);
+}
+
+static void set_pid(struct itest_log *l, pid_t pid)
+{
+	l->pid = pid;
+	live[l->slot].pid = pid;
+}
+
 void itest_log_init(struct itest_log *l, const char *origin)
 {
 	char data[300];
@@ -229,6 +295,7 @@ void itest_log_init(struct itest_log *l, const char *origin)
 
 	memset(l, 0, sizeof(*l));
 	itest_tmpdir(l->dir, sizeof(l->dir));
+	track(l);
 	snprintf(data, sizeof(data), "%s/data", l->dir);
 	snprintf(l->origin, sizeof(l->origin), "%s", origin);
 	cr_assert_eq(itest_run(&out, argv), 0, "mlogd init failed");
@@ -268,6 +335,10 @@ void itest_log_start(struct itest_log *l, const char *const *extra)
 	if (pid == 0) {
 		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+
 		if (fd >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
@@ -276,14 +347,14 @@ void itest_log_start(struct itest_log *l, const char *const *extra)
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	l->pid = pid;
+	set_pid(l, pid);
 	for (int i = 0; i < 1000; i++) {
 		struct itest_http r;
 		int status;
 		char url[128];
 
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			l->pid = 0;
+			set_pid(l, 0);
 			dump_log(l);
 			cr_assert_fail("mlogd exited during start-up "
 				"(status %d); see %s", status, logpath);
@@ -308,7 +379,7 @@ int itest_log_stop(struct itest_log *l)
 		return -1;
 	kill(l->pid, SIGTERM);
 	cr_assert_eq(waitpid(l->pid, &status, 0), l->pid);
-	l->pid = 0;
+	set_pid(l, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		dump_log(l);
 	return WIFEXITED(status) ? WEXITSTATUS(status)
@@ -324,14 +395,14 @@ void itest_log_kill9(struct itest_log *l)
 	/* A server that died on its own (a sanitizer abort, a crash) must
 	 * not pass for one we killed. */
 	if (waitpid(l->pid, &status, WNOHANG) == l->pid) {
-		l->pid = 0;
+		set_pid(l, 0);
 		dump_log(l);
 		cr_assert_fail("mlogd died before kill -9 (status %d)",
 			status);
 	}
 	kill(l->pid, SIGKILL);
 	waitpid(l->pid, NULL, 0);
-	l->pid = 0;
+	set_pid(l, 0);
 }
 
 void itest_log_cleanup(struct itest_log *l)
@@ -339,8 +410,9 @@ void itest_log_cleanup(struct itest_log *l)
 	if (l->pid != 0) {
 		kill(l->pid, SIGKILL);
 		waitpid(l->pid, NULL, 0);
-		l->pid = 0;
+		set_pid(l, 0);
 	}
+	live[l->slot].used = 0;
 	if (l->dir[0] != '\0' && getenv("MLOG_TEST_KEEP") == NULL)
 		itest_rmtree(l->dir);
 }

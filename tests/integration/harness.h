@@ -5,13 +5,17 @@
  *
  * Every process a test starts listens on 127.0.0.1 only, logs to a file in
  * its own temporary directory, and is stopped (or killed) by the test;
- * itest_log_cleanup removes the directory. Binaries come from
+ * itest_log_cleanup removes the directory. A test that fails half-way
+ * leaves nothing running or behind either: the harness kills and removes
+ * what is left when the test process exits (printing the server's log),
+ * and servers die with the test process if it is killed. Binaries come from
  * $MLOGD_BIN (set by tests/integration/meson.build).
  *
- * Thread-safety: itest_get, itest_post, itest_request and
- * itest_post_many may be called from several threads at once (each call
- * uses its own curl handle, and none of them asserts); everything else
- * asserts with Criterion and runs on the test's main thread only.
+ * Thread-safety: itest_get, itest_getf, itest_post, itest_request,
+ * itest_post_many and the read_tile of itest_tile_source may be called
+ * from several threads at once (each call uses its own curl handle, and
+ * none of them asserts); everything else asserts with Criterion and runs
+ * on the test's main thread only.
  * Ownership: struct itest_http bodies and job replies are malloc'd and
  * freed by itest_http_clear / itest_jobs_clear; strings returned as
  * malloc'd are the caller's.
@@ -38,6 +42,7 @@ struct itest_log {
 	pid_t pid;                   /* 0 when not running */
 	char origin[ITEST_ORIGIN_MAX];
 	struct mlog_note_verifier vkey;   /* the log's key, from init */
+	int slot;                    /* harness bookkeeping */
 };
 
 struct itest_http {
