@@ -135,6 +135,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			req->post = mlogd_post_new(d, c);
 			if (req->post == NULL)
 				return MHD_NO;
+		} else {
+			/* Answer on the next call, not this one: a response
+			 * queued while MHD is still on the headers makes it
+			 * close the connection (no keep-alive). */
+			return MHD_YES;
 		}
 	}
 	get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
