@@ -21,7 +21,7 @@
 /* Text label column: 20 wide and a space, like mlog diff. */
 #define LABEL "%-20s "
 
-/* ---- text ----------------------------------------------------------------- */
+/* ---- text -------------------------------------------------------------- */
 
 static void text_hex(const char *label, const uint8_t *p, size_t n)
 {
@@ -169,7 +169,7 @@ static void print_text(const char *path, const struct cli_enclave *ce)
 			e->oe.num_stack_pages, e->oe.num_tcs);
 }
 
-/* ---- JSON ----------------------------------------------------------------- */
+/* ---- JSON -------------------------------------------------------------- */
 
 static json_t *jobj(void)
 {
