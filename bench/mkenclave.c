@@ -21,8 +21,8 @@
  * --debug), MISCMASK all ones, vendor 0, ISVPRODID 1, ISVSVN 1, date
  * today (UTC).
  *
- * Prints one line: FILE, MRENCLAVE, MRSIGNER and ISVSVN. Exit 0 ok,
- * 2 usage or error.
+ * Prints FILE, then MRENCLAVE, MRSIGNER, ISVSVN and the debug policy, one
+ * per line. Exit 0 ok, 2 usage or error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -272,7 +272,8 @@ int main(int argc, char **argv)
 		die("can't write %s: %s", out, strerror(errno));
 	mlog_codec_hex_encode(mre, check.mrenclave, MLOG_SGX_HASH_BYTES);
 	mlog_codec_hex_encode(mrs, check.mrsigner, MLOG_SGX_HASH_BYTES);
-	printf("%s: mrenclave %s mrsigner %s isvsvn %u%s\n", out, mre, mrs,
-		(unsigned)isvsvn, debug ? " DEBUG" : "");
+	printf("%s\n  mrenclave %s\n  mrsigner  %s\n  isvsvn    %u\n"
+		"  debug     %s\n", out, mre, mrs, (unsigned)isvsvn,
+		debug ? "debug-only (DEBUG set)" : "production-only");
 	return 0;
 }

@@ -19,7 +19,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "diff", cli_cmd_diff, CLI_USAGE_DIFF,
 		"compare two enclaves or SIGSTRUCTs" },
 	{ "keygen", cli_cmd_keygen, CLI_USAGE_KEYGEN,
-		"new signing key pair (PEM, for DSSE signers)" },
+		"new key pair: DSSE signer (PEM) or log/witness note key" },
 	{ "measure", cli_cmd_measure, CLI_USAGE_MEASURE,
 		"print an SGX enclave's SIGSTRUCT and check its signature" },
 	{ "prove", cli_cmd_prove, CLI_USAGE_PROVE,
