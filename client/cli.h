@@ -106,8 +106,11 @@ int cli_cmd_verify(int argc, char **argv);
 
 #define CLI_USAGE_DIFF \
 	"usage: mlog diff OLD NEW [--output text|json|markdown] [--full]\n" \
+	"                 [LOG-FLAGS]\n" \
 	"  OLD, NEW         enclaves or SIGSTRUCTs, any mix of formats " \
-	"(- for stdin)\n" \
+	"(- for stdin),\n" \
+	"                   or log entries log:INDEX (with --log and " \
+	"--policy/--log-key)\n" \
 	"  --output FORMAT  text (default), json, or markdown (a table for " \
 	"a PR)\n" \
 	"  --full           text: print long hex values in full\n" \

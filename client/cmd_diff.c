@@ -13,23 +13,65 @@
 
 #include "cli.h"
 #include "diff.h"
+#include "codec.h"
 #include "fields.h"
+#include "fields_entry.h"
+#include "logclient.h"
+
+/* The log, opened once if an argument is log:I. */
+struct diff_log {
+	int open;
+	struct cli_log l;
+	struct cli_checkpoint cp;
+};
+
+static void load(struct cli_fields *out, const char *arg,
+	const struct cli_log_opts *lo, struct diff_log *dl)
+{
+	struct cli_enclave en;
+
+	if (strncmp(arg, "log:", 4) == 0) {
+		struct mlog_error err = { 0, "" };
+		uint64_t index;
+
+		if (mlog_codec_decimal_parse(&index, arg + 4, strlen(arg + 4))
+			!= MLOG_OK)
+			cli_usage(CLI_USAGE_DIFF, "%s: want log:INDEX", arg);
+		if (!dl->open) {
+			cli_log_open_opts(&dl->l, lo, 1);
+			if (cli_log_checkpoint(&dl->l, &dl->cp, 0, &err)
+				!= MLOG_OK)
+				cli_errx("%s", err.msg);
+			dl->open = 1;
+		}
+		cli_fields_from_entry(out, arg, &dl->l, &dl->cp, index);
+		return;
+	}
+	cli_enclave_load(&en, arg);
+	cli_fields_from_sgx(out, arg, &en.e, en.sig_ok, en.q_ok);
+}
 
 int cli_cmd_diff(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		CLI_LOG_OPTIONS,
 		{ "output", required_argument, NULL, 'o' },
 		{ "full", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum cli_output fmt = CLI_OUTPUT_TEXT;
-	struct cli_enclave old, new;
+	struct cli_log_opts lo = { NULL, NULL, NULL, NULL };
 	struct cli_fields fa, fb;
+	struct diff_log logs;
 	struct cli_diff d;
 	int ch, full = 0;
 
+	memset(&logs, 0, sizeof(logs));
+
 	while ((ch = cli_getopt(argc, argv, opts, CLI_USAGE_DIFF)) != -1) {
+		if (cli_log_opt(&lo, ch, optarg))
+			continue;
 		switch (ch) {
 		case 'o':
 			fmt = cli_output_parse(optarg, CLI_OUTPUT_TEXT |
@@ -53,11 +95,15 @@ int cli_cmd_diff(int argc, char **argv)
 		cli_usage(CLI_USAGE_DIFF, "only one of OLD and NEW can be - "
 			"(standard input)");
 
-	cli_enclave_load(&old, argv[optind]);
-	cli_enclave_load(&new, argv[optind + 1]);
-	cli_fields_from_sgx(&fa, argv[optind], &old.e, old.sig_ok, old.q_ok);
-	cli_fields_from_sgx(&fb, argv[optind + 1], &new.e, new.sig_ok,
-		new.q_ok);
+	load(&fa, argv[optind], &lo, &logs);
+	load(&fb, argv[optind + 1], &lo, &logs);
+	if ((strcmp(fa.kind, "entry") == 0) != (strcmp(fb.kind, "entry") == 0))
+		cli_usage(CLI_USAGE_DIFF, "compare enclaves with enclaves and "
+			"log entries with log entries");
+	if (logs.open) {
+		cli_checkpoint_clear(&logs.cp);
+		cli_log_close(&logs.l);
+	}
 	cli_diff_compute(&d, &fa, &fb);
 	cli_diff_print(stdout, &d, fmt, full);
 	cli_flush();

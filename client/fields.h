@@ -46,7 +46,7 @@
 #include "sgx.h"
 
 #define CLI_FIELDS_MAX 48
-#define CLI_FIELD_NAME_MAX 32
+#define CLI_FIELD_NAME_MAX 64
 #define CLI_FIELD_TEXT_MAX 200
 
 enum cli_field_kind {

@@ -479,6 +479,34 @@ static enum MHD_Result get_healthz(struct get *g)
 
 /* ---- routing ------------------------------------------------------------ */
 
+int mlogd_api_route(const char *url)
+{
+	static const struct {
+		const char *path;      /* exact, or a prefix if it ends in / */
+		int route;
+	} routes[] = {
+		{ "/checkpoint", MLOGD_ROUTE_CHECKPOINT },
+		{ "/tile/", MLOGD_ROUTE_TILE },
+		{ "/v1/entries", MLOGD_ROUTE_SUBMIT },
+		{ "/v1/entries/", MLOGD_ROUTE_ENTRY },
+		{ "/v1/proof/inclusion", MLOGD_ROUTE_PROOF_INCLUSION },
+		{ "/v1/proof/consistency", MLOGD_ROUTE_PROOF_CONSISTENCY },
+		{ "/v1/search", MLOGD_ROUTE_SEARCH },
+		{ "/metrics", MLOGD_ROUTE_METRICS },
+		{ "/healthz", MLOGD_ROUTE_HEALTHZ },
+	};
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		size_t n = strlen(routes[i].path);
+
+		if (routes[i].path[n - 1] == '/'
+		    ? strncmp(url, routes[i].path, n) == 0
+		    : strcmp(url, routes[i].path) == 0)
+			return routes[i].route;
+	}
+	return MLOGD_ROUTE_OTHER;
+}
+
 enum MHD_Result mlogd_api_get(struct mlogd *d, struct MHD_Connection *c,
 	const char *url, int *route, int *status)
 {
@@ -486,33 +514,36 @@ enum MHD_Result mlogd_api_get(struct mlogd *d, struct MHD_Connection *c,
 	enum MHD_Result ret;
 
 	g.head = mlogd_seq_head(d->seq);
-	if (strcmp(url, "/checkpoint") == 0) {
-		*route = MLOGD_ROUTE_CHECKPOINT;
+	*route = mlogd_api_route(url);
+	switch (*route) {
+	case MLOGD_ROUTE_CHECKPOINT:
 		ret = get_checkpoint(&g);
-	} else if (strncmp(url, "/tile/", 6) == 0) {
-		*route = MLOGD_ROUTE_TILE;
+		break;
+	case MLOGD_ROUTE_TILE:
 		ret = get_tile(&g, url + 1, route);
-	} else if (strcmp(url, "/v1/proof/inclusion") == 0) {
-		*route = MLOGD_ROUTE_PROOF_INCLUSION;
+		break;
+	case MLOGD_ROUTE_PROOF_INCLUSION:
 		ret = get_inclusion(&g);
-	} else if (strcmp(url, "/v1/proof/consistency") == 0) {
-		*route = MLOGD_ROUTE_PROOF_CONSISTENCY;
+		break;
+	case MLOGD_ROUTE_PROOF_CONSISTENCY:
 		ret = get_consistency(&g);
-	} else if (strncmp(url, "/v1/entries/", 12) == 0) {
-		*route = MLOGD_ROUTE_ENTRY;
+		break;
+	case MLOGD_ROUTE_ENTRY:
 		ret = get_entry(&g, url + 12);
-	} else if (strcmp(url, "/v1/search") == 0) {
-		*route = MLOGD_ROUTE_SEARCH;
+		break;
+	case MLOGD_ROUTE_SEARCH:
 		ret = get_search(&g);
-	} else if (strcmp(url, "/metrics") == 0) {
-		*route = MLOGD_ROUTE_METRICS;
+		break;
+	case MLOGD_ROUTE_METRICS:
 		ret = get_metrics(&g);
-	} else if (strcmp(url, "/healthz") == 0) {
-		*route = MLOGD_ROUTE_HEALTHZ;
+		break;
+	case MLOGD_ROUTE_HEALTHZ:
 		ret = get_healthz(&g);
-	} else {
+		break;
+	default:
 		*route = MLOGD_ROUTE_OTHER;
 		ret = fail(&g, 404, "no such endpoint: %s", url);
+		break;
 	}
 	if (g.r != NULL)
 		mlogd_pool_put(&d->pool, g.r);

@@ -89,13 +89,35 @@ enum MHD_Result mlogd_respond_error(struct MHD_Connection *c, int status,
 		body, strlen(body));
 }
 
+/* 405 with the Allow header RFC 9110 requires and a JSON error body. */
+static enum MHD_Result not_allowed(struct MHD_Connection *c,
+	const char *allow, const char *method, const char *url)
+{
+	json_t *obj = json_pack("{s:s+++}", "error", "method ", method,
+		" not allowed on ", url);
+	char *body = obj != NULL ? json_dumps(obj, JSON_COMPACT) : NULL;
+	struct MHD_Response *r;
+
+	json_decref(obj);
+	if (body == NULL)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(body), body,
+		MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	return queue(c, 405, r, "application/json", "no-store");
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	const char *url, const char *method, const char *version,
 	const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct mlogd *d = cls;
 	struct request *req = *con_cls;
-	int status = 0;
+	int status = 0, get;
 	enum MHD_Result ret;
 
 	(void)version;
@@ -104,31 +126,35 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		if (req == NULL)
 			return MHD_NO;
 		*con_cls = req;
-		req->route = MLOGD_ROUTE_OTHER;
-		if (strcmp(url, "/v1/entries") == 0 &&
+		req->route = mlogd_api_route(url);
+		if (req->route == MLOGD_ROUTE_SUBMIT &&
 		    strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-			req->route = MLOGD_ROUTE_SUBMIT;
 			req->post = mlogd_post_new(d, c);
 			if (req->post == NULL)
 				return MHD_NO;
 		}
 	}
+	get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	if (req->post != NULL) {
 		ret = mlogd_post_step(req->post, upload_data, upload_data_size,
 			&status);
-	} else if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) {
+	} else if (get && req->route != MLOGD_ROUTE_SUBMIT) {
 		ret = mlogd_api_get(d, c, url, &req->route, &status);
 	} else if (*upload_data_size > 0) {
 		/* A body on a route that takes none: ignore it, answer at
 		 * the end. */
 		*upload_data_size = 0;
 		return MHD_YES;
+	} else if (req->route == MLOGD_ROUTE_OTHER) {
+		status = 404;
+		ret = mlogd_respond_error(c, status, "no such endpoint: %s %s",
+			method, url);
 	} else {
-		status = strcmp(url, "/v1/entries") == 0 ? 405 : 404;
-		ret = mlogd_respond_error(c, status, status == 405
-			? "method %s not allowed on %s" : "no such endpoint: "
-			"%s %s", method, url);
+		/* The path exists, for other methods (RFC 9110 §15.5.6). */
+		status = 405;
+		ret = not_allowed(c, req->route == MLOGD_ROUTE_SUBMIT ? "POST"
+			: "GET, HEAD", method, url);
 	}
 	if (status != 0)
 		mlogd_metrics_request(d->metrics, req->route, status);
@@ -171,7 +197,6 @@ int mlogd_http_start(struct mlogd *d, struct mlog_error *err)
 		MHD_OPTION_CONNECTION_LIMIT, d->cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, d->cfg->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, d,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_END);
 	if (d->daemon == NULL)
 		return mlog_error_set(err, MLOG_ERR_IO,

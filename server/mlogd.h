@@ -94,6 +94,11 @@ enum MHD_Result mlogd_respond_owned(struct MHD_Connection *c, int status,
 	size_t len);
 
 /* ---- api_read.c ---- */
+/* The route (enum mlogd_route) a path belongs to, whatever the method:
+ * MLOGD_ROUTE_SUBMIT for /v1/entries (POST only), a read route for the
+ * paths mlogd_api_get serves, else MLOGD_ROUTE_OTHER. */
+int mlogd_api_route(const char *url);
+/* Answers a GET or HEAD of a read route (404 for any other path). */
 enum MHD_Result mlogd_api_get(struct mlogd *d, struct MHD_Connection *c,
 	const char *url, int *route /* OUT: enum mlogd_route */,
 	int *status /* OUT */);

@@ -125,7 +125,6 @@ int mlogd_seq_submit(struct mlogd_seq *q, struct mlogd_ticket *t)
 
 	t->status = MLOGD_TICKET_WAITING;
 	t->next = NULL;
-	t->dup_of = NULL;
 	t->head = NULL;
 	t->enqueued_ns = now_ns(CLOCK_MONOTONIC);
 	pthread_mutex_lock(&q->lock);
@@ -162,10 +161,6 @@ static void complete(struct mlogd_seq *q, struct mlogd_ticket *batch,
 		if (failed) {
 			batch->status = MLOGD_TICKET_FAILED;
 		} else {
-			if (batch->dup_of != NULL) {
-				batch->status = MLOGD_TICKET_DUP;
-				batch->index = batch->dup_of->index;
-			}
 			pthread_mutex_lock(&q->lock);
 			head->refs++;
 			pthread_mutex_unlock(&q->lock);
@@ -315,10 +310,15 @@ static int run_batch(struct mlogd_seq *q, struct mlogd_ticket *batch,
 		goto out;
 	}
 	for (struct mlogd_ticket *t = batch; t != NULL; t = t->next) {
+		struct mlogd_ticket *first = set_find_or_add(&set, t);
 		uint64_t index;
 
-		t->dup_of = set_find_or_add(&set, t);
-		if (t->dup_of != NULL) {
+		/* A duplicate of an earlier ticket of this batch takes its
+		 * index now: once complete() has called that ticket's done(),
+		 * its submitter may free it. */
+		if (first != NULL) {
+			t->status = MLOGD_TICKET_DUP;
+			t->index = first->index;
 			dups++;
 			continue;
 		}

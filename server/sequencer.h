@@ -98,7 +98,6 @@ struct mlogd_ticket {
 	/* Owned by the sequencer between submit and done(). */
 	struct mlogd_ticket *next;
 	int64_t enqueued_ns;
-	struct mlogd_ticket *dup_of;  /* earlier ticket in the same batch */
 };
 
 /* Receives every head right after it is published (witness seam). Runs on

@@ -618,10 +618,11 @@ int mlogd_witnessing_start(struct mlogd_witnessing **out,
 			if (w->peers[j].key.key_id == w->peers[i].key.key_id &&
 			    strcmp(w->peers[j].key.name,
 				w->peers[i].key.name) == 0) {
-				free_all(w);
-				return mlog_error_set(err, MLOG_ERR_MALFORMED,
+				mlog_error_set(err, MLOG_ERR_MALFORMED,
 					"witness %s configured twice",
 					w->peers[i].key.name);
+				free_all(w);
+				return MLOG_ERR_MALFORMED;
 			}
 		}
 	}

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,11 +24,19 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <sodium.h>
 
 #include "checkpoint.h"
 #include "codec.h"
 #include "hash.h"
 #include "proof.h"
+
+void itest_init(void)
+{
+	cr_assert_geq(sodium_init(), 0);
+	cr_assert_eq(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
+	signal(SIGPIPE, SIG_IGN);
+}
 
 void itest_tmpdir(char *out, size_t cap)
 {
@@ -79,44 +89,134 @@ static const char *bin(const char *env)
 	return path;
 }
 
-int itest_run(char **out, const char *const *argv)
+/* itest_run2 kills a program still running after this long. */
+#define RUN_DEADLINE_S 20
+
+/* Appends what fd has to *buf; returns 0 at EOF, 1 if more may come. */
+static int drain(int fd, char **buf, size_t *len)
 {
-	int fds[2], status = 0;
+	char chunk[4096];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+	char *grown;
+
+	if (n < 0 && errno == EINTR)
+		return 1;
+	if (n <= 0)
+		return 0;
+	grown = realloc(*buf, *len + (size_t)n + 1);
+	cr_assert_not_null(grown);
+	*buf = grown;
+	memcpy(*buf + *len, chunk, (size_t)n);
+	*len += (size_t)n;
+	(*buf)[*len] = '\0';
+	return 1;
+}
+
+int itest_run2(char **out, char **errout, const char *const *argv)
+{
+	int fds[2], efds[2] = { -1, -1 }, status = 0;
 	pid_t pid;
-	char *buf = NULL;
-	size_t len = 0;
+	char *buf[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 };
+	struct pollfd pfd[2];
+	struct timespec t0, now;
+	int killed = 0;
 
 	cr_assert_eq(pipe(fds), 0);
+	if (errout != NULL)
+		cr_assert_eq(pipe(efds), 0);
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
 		dup2(fds[1], STDOUT_FILENO);
+		if (errout != NULL)
+			dup2(efds[1], STDERR_FILENO);
 		close(fds[0]);
 		close(fds[1]);
+		if (errout != NULL) {
+			close(efds[0]);
+			close(efds[1]);
+		}
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(fds[1]);
-	for (;;) {
-		char chunk[4096];
-		ssize_t n = read(fds[0], chunk, sizeof(chunk));
+	if (errout != NULL)
+		close(efds[1]);
+	pfd[0] = (struct pollfd){ fds[0], POLLIN, 0 };
+	pfd[1] = (struct pollfd){ efds[0], POLLIN, 0 };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+		int rc;
 
-		if (n <= 0)
-			break;
-		buf = realloc(buf, len + (size_t)n + 1);
-		cr_assert_not_null(buf);
-		memcpy(buf + len, chunk, (size_t)n);
-		len += (size_t)n;
-		buf[len] = '\0';
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= RUN_DEADLINE_S && !killed) {
+			/* A program that should have exited (say, a server
+			 * that should have refused to start) is running:
+			 * kill it, and its status says so. */
+			kill(pid, SIGKILL);
+			killed = 1;
+		}
+		rc = poll(pfd, 2, 1000);
+		if (rc < 0) {
+			cr_assert_eq(errno, EINTR);
+			continue;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+				continue;
+			if (!drain(pfd[i].fd, &buf[i], &len[i])) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+			}
+		}
 	}
-	close(fds[0]);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	if (out != NULL)
-		*out = buf != NULL ? buf : strdup("");
+		*out = buf[0] != NULL ? buf[0] : strdup("");
 	else
-		free(buf);
+		free(buf[0]);
+	if (errout != NULL)
+		*errout = buf[1] != NULL ? buf[1] : strdup("");
 	return WIFEXITED(status) ? WEXITSTATUS(status)
 				 : 128 + WTERMSIG(status);
+}
+
+int itest_run(char **out, const char *const *argv)
+{
+	return itest_run2(out, NULL, argv);
+}
+
+const char *itest_data_path(const struct itest_log *l, const char *file)
+{
+	static char path[512];
+
+	cr_assert_lt((size_t)snprintf(path, sizeof(path), "%s/data/%s",
+		l->dir, file), sizeof(path));
+	return path;
+}
+
+/* Copies the end of the server's log to stderr, so that a failing test
+ * shows why in meson's log. */
+static void dump_log(const struct itest_log *l)
+{
+	char path[320], buf[8192];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/mlogd.log", l->dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > (long)sizeof(buf) - 1)
+		fseek(f, -(long)sizeof(buf) + 1, SEEK_END);
+	else
+		fseek(f, 0, SEEK_SET);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	fprintf(stderr, "---- end of %s ----\n%s---- (log ends) ----\n", path,
+		buf);
 }
 
 void itest_log_init(struct itest_log *l, const char *origin)
@@ -184,7 +284,8 @@ void itest_log_start(struct itest_log *l, const char *const *extra)
 
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			l->pid = 0;
-			cr_fatal("mlogd exited during start-up (status %d); see "
+			dump_log(l);
+			cr_assert_fail("mlogd exited during start-up (status %d); see "
 				"%s", status, logpath);
 		}
 		snprintf(url, sizeof(url), "%s/healthz", l->url);
@@ -195,7 +296,8 @@ void itest_log_start(struct itest_log *l, const char *const *extra)
 			return;
 		usleep(10000);
 	}
-	cr_fatal("mlogd did not become healthy in 10 s; see %s", logpath);
+	dump_log(l);
+	cr_assert_fail("mlogd did not become healthy in 10 s; see %s", logpath);
 }
 
 int itest_log_stop(struct itest_log *l)
@@ -207,6 +309,8 @@ int itest_log_stop(struct itest_log *l)
 	kill(l->pid, SIGTERM);
 	cr_assert_eq(waitpid(l->pid, &status, 0), l->pid);
 	l->pid = 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		dump_log(l);
 	return WIFEXITED(status) ? WEXITSTATUS(status)
 				 : 128 + WTERMSIG(status);
 }
@@ -276,11 +380,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 		"Cache-Control");
 	copy_header(r->retry_after, sizeof(r->retry_after), line,
 		"Retry-After");
+	copy_header(r->allow, sizeof(r->allow), line, "Allow");
 	return size * n;
 }
 
-static void request(struct itest_http *r, const char *url, const void *body,
-	size_t len)
+static void request(struct itest_http *r, const char *method,
+	const char *url, const void *body, size_t len)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hdrs = NULL;
@@ -288,7 +393,11 @@ static void request(struct itest_http *r, const char *url, const void *body,
 
 	memset(r, 0, sizeof(*r));
 	r->body = calloc(1, 1);
-	cr_assert_not_null(c);
+	r->status = -1;
+	if (c == NULL || r->body == NULL) {
+		curl_easy_cleanup(c);
+		return;
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
@@ -305,18 +414,18 @@ static void request(struct itest_http *r, const char *url, const void *body,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 			(curl_off_t)len);
 	}
+	if (method != NULL)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	else
-		r->status = -1;
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 }
 
 void itest_get(struct itest_http *r, const char *url)
 {
-	request(r, url, NULL, 0);
+	request(r, NULL, url, NULL, 0);
 }
 
 void itest_getf(struct itest_http *r, const char *fmt, ...)
@@ -327,19 +436,271 @@ void itest_getf(struct itest_http *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(url, sizeof(url), fmt, ap);
 	va_end(ap);
-	request(r, url, NULL, 0);
+	request(r, NULL, url, NULL, 0);
 }
 
 void itest_post(struct itest_http *r, const char *url, const void *body,
 	size_t len)
 {
-	request(r, url, body != NULL ? body : "", len);
+	request(r, NULL, url, body != NULL ? body : "", len);
+}
+
+void itest_request(struct itest_http *r, const char *method,
+	const char *url, const void *body, size_t len)
+{
+	request(r, method, url, body, len);
 }
 
 void itest_http_clear(struct itest_http *r)
 {
 	free(r->body);
 	r->body = NULL;
+}
+
+long itest_raw(const struct itest_log *l, const void *req, size_t len,
+	char **reply, int timeout_ms)
+{
+	struct sockaddr_in a;
+	struct timespec t0, now;
+	char *buf = NULL;
+	size_t got = 0;
+	long status = -1;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)l->port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0,
+		"connect: %s", strerror(errno));
+	/* The server may answer and close before taking everything: a
+	 * short write is not an error here. */
+	for (size_t off = 0; off < len;) {
+		ssize_t n = send(fd, (const char *)req + off, len - off,
+			MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		long spent;
+		int rc;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (now.tv_sec - t0.tv_sec) * 1000 +
+			(now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (spent >= timeout_ms)
+			break;
+		rc = poll(&p, 1, (int)(timeout_ms - spent));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0 || !drain(fd, &buf, &got))
+			break;
+		/* One complete response is all we wait for. */
+		if (buf != NULL && strstr(buf, "\r\n\r\n") != NULL) {
+			const char *cl = strcasestr(buf, "Content-Length:");
+			const char *end = strstr(buf, "\r\n\r\n") + 4;
+
+			if (cl != NULL && (size_t)(end - buf) +
+			    strtoul(cl + 15, NULL, 10) <= got)
+				break;
+		}
+	}
+	close(fd);
+	if (buf != NULL && strncmp(buf, "HTTP/1.", 7) == 0 && got > 12)
+		status = strtol(buf + 9, NULL, 10);
+	if (reply != NULL)
+		*reply = buf != NULL ? buf : strdup("");
+	else
+		free(buf);
+	return status;
+}
+
+void itest_assert_error(const struct itest_http *r, long status)
+{
+	json_t *j;
+	const char *msg;
+
+	cr_assert_eq(r->status, status, "want %ld, got %ld: %s", status,
+		r->status, r->body);
+	cr_assert(strncmp(r->content_type, "application/json", 16) == 0,
+		"error %ld has Content-Type '%s'", status, r->content_type);
+	j = json_loadb(r->body, r->len, 0, NULL);
+	cr_assert_not_null(j, "error %ld body is not JSON: %s", status,
+		r->body);
+	msg = json_string_value(json_object_get(j, "error"));
+	cr_assert(json_is_object(j) && json_object_size(j) == 1 &&
+		msg != NULL && msg[0] != '\0',
+		"error %ld body is not {\"error\":\"...\"}: %s", status,
+		r->body);
+	json_decref(j);
+}
+
+json_t *itest_json(const struct itest_http *r)
+{
+	json_error_t e;
+	json_t *j = json_loadb(r->body, r->len, 0, &e);
+
+	cr_assert_not_null(j, "not JSON (%s): %s", e.text, r->body);
+	return j;
+}
+
+void itest_b64_hash(uint8_t out[32], const char *b64)
+{
+	size_t got = 0;
+
+	cr_assert_not_null(b64);
+	cr_assert_eq(mlog_codec_base64_decode(out, 32, &got, b64,
+		strlen(b64)), MLOG_OK, "bad base64 hash %s", b64);
+	cr_assert_eq(got, 32, "hash %s is not 32 bytes", b64);
+}
+
+size_t itest_proof(uint8_t (*out)[32], const json_t *arr)
+{
+	size_t n = json_array_size(arr);
+
+	cr_assert(json_is_array(arr), "proof is not an array");
+	cr_assert_leq(n, MLOG_PROOF_MAX);
+	for (size_t i = 0; i < n; i++)
+		itest_b64_hash(out[i], json_string_value(json_array_get(arr,
+			i)));
+	return n;
+}
+
+void itest_checkpoint_open(const struct itest_log *l, const char *note,
+	size_t len, uint64_t *size, uint8_t root[32])
+{
+	struct mlog_checkpoint c;
+	struct mlog_error err = { 0, "" };
+
+	mlog_checkpoint_init(&c);
+	cr_assert_eq(mlog_checkpoint_open(&c, NULL, note, len, l->origin,
+		&l->vkey, 1, NULL, &err), MLOG_OK, "checkpoint: %s: %.*s",
+		err.msg, (int)len, note);
+	if (size != NULL)
+		*size = c.size;
+	if (root != NULL)
+		memcpy(root, c.root, 32);
+	mlog_checkpoint_clear(&c);
+}
+
+void itest_checkpoint(const struct itest_log *l, uint64_t *size,
+	uint8_t root[32], char **note)
+{
+	struct itest_http r;
+
+	itest_getf(&r, "%s/checkpoint", l->url);
+	cr_assert_eq(r.status, 200, "/checkpoint: %ld", r.status);
+	itest_checkpoint_open(l, r.body, r.len, size, root);
+	if (note != NULL)
+		*note = strdup(r.body);
+	itest_http_clear(&r);
+}
+
+static int read_tile_http(void *ctx, const struct mlog_tile *t, uint8_t *buf,
+	size_t *len)
+{
+	const struct itest_log *l = ctx;
+	char path[MLOG_TILE_PATH_MAX];
+	struct itest_http r;
+	int rc = MLOG_OK;
+
+	if (mlog_tile_format(path, sizeof(path), t) < 0)
+		return MLOG_ERR_RANGE;
+	itest_getf(&r, "%s/%s", l->url, path);
+	if (r.status != 200)
+		rc = r.status == 404 ? MLOG_ERR_NOTFOUND : MLOG_ERR_IO;
+	else if (r.len > MLOG_TILE_MAX_BYTES)
+		rc = MLOG_ERR_MALFORMED;
+	if (rc == MLOG_OK) {
+		memcpy(buf, r.body, r.len);
+		*len = r.len;
+	}
+	itest_http_clear(&r);
+	return rc;
+}
+
+struct mlog_tile_source itest_tile_source(const struct itest_log *l)
+{
+	return (struct mlog_tile_source){ read_tile_http, (void *)l };
+}
+
+double itest_metric(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+
+	for (const char *line = text; line != NULL && *line != '\0';) {
+		const char *nl = strchr(line, '\n');
+
+		if (line[0] != '#' && strncmp(line, series, n) == 0 &&
+		    line[n] == ' ')
+			return strtod(line + n + 1, NULL);
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	return -1;
+}
+
+/* ---- concurrent submissions --------------------------------------------- */
+
+struct post_pool {
+	const struct itest_log *l;
+	struct itest_job *jobs;
+	size_t n;
+	size_t next;                 /* guarded by lock */
+	pthread_mutex_t lock;
+	const volatile int *stop;
+};
+
+static void *post_worker(void *arg)
+{
+	struct post_pool *p = arg;
+	char url[128];
+
+	snprintf(url, sizeof(url), "%s/v1/entries", p->l->url);
+	for (;;) {
+		struct itest_job *job;
+		struct itest_http r;
+		size_t i;
+
+		if (p->stop != NULL && __atomic_load_n(p->stop,
+			__ATOMIC_SEQ_CST))
+			break;
+		pthread_mutex_lock(&p->lock);
+		i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->lock);
+		if (i == p->n)
+			break;
+		job = &p->jobs[i];
+		itest_post(&r, url, job->body, job->len);
+		job->r = r;
+	}
+	return NULL;
+}
+
+void itest_post_many(const struct itest_log *l, struct itest_job *jobs,
+	size_t n, unsigned nthreads, const volatile int *stop)
+{
+	struct post_pool p = { l, jobs, n, 0, PTHREAD_MUTEX_INITIALIZER,
+		stop };
+	pthread_t th[64];
+
+	cr_assert(nthreads >= 1 && nthreads <= 64);
+	for (size_t i = 0; i < n; i++)
+		memset(&jobs[i].r, 0, sizeof(jobs[i].r));
+	for (unsigned i = 0; i < nthreads; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, post_worker, &p), 0);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+}
+
+void itest_jobs_clear(struct itest_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		itest_http_clear(&jobs[i].r);
 }
 
 /* ---- signers and entries ------------------------------------------------ */
@@ -396,14 +757,24 @@ void itest_mrenclave(char out[65], uint64_t seed)
 	hex_of(out, seed, "mrenclave", 32);
 }
 
+void itest_mrsigner(char out[65], uint64_t seed)
+{
+	hex_of(out, seed / 1000, "mrsigner", 32);
+}
+
+void itest_subject(char out[65], uint64_t seed)
+{
+	hex_of(out, seed, "subject", 32);
+}
+
 char *itest_build_statement(uint64_t seed)
 {
 	char mrenclave[65], mrsigner[65], subject[65], commit[41];
 	char *json;
 
 	itest_mrenclave(mrenclave, seed);
-	hex_of(mrsigner, seed / 1000, "mrsigner", 32);
-	hex_of(subject, seed, "subject", 32);
+	itest_mrsigner(mrsigner, seed);
+	itest_subject(subject, seed);
 	hex_of(commit, seed, "commit", 20);
 	cr_assert_neq(asprintf(&json,
 		"{\"_type\":\"https://in-toto.io/Statement/v1\","
@@ -461,6 +832,28 @@ char *itest_envelope(const struct itest_signer *const *signers, size_t n,
 		err.msg);
 	mlog_dsse_free(env);
 	return out;
+}
+
+char *itest_build_envelope(const struct itest_signer *s, uint64_t seed,
+	size_t *len)
+{
+	char *st = itest_build_statement(seed), *env;
+
+	env = itest_envelope(&s, 1, st, len);
+	free(st);
+	return env;
+}
+
+char *itest_approval_envelope(const struct itest_signer *s, uint64_t seed,
+	const char *ticket, size_t *len)
+{
+	char mre[65], *st, *env;
+
+	itest_mrenclave(mre, seed);
+	st = itest_approval_statement(mre, ticket, "approved");
+	env = itest_envelope(&s, 1, st, len);
+	free(st);
+	return env;
 }
 
 uint64_t itest_check_receipt(const struct itest_log *l, const char *json,

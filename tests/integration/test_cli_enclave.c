@@ -850,9 +850,13 @@ Test(cli_enclave, diff_errors)
 	run(&r, ARGS("diff", "/nonexistent", good));
 	expect(&r, 2, NULL, "can't open /nonexistent");
 	run_free(&r);
-	/* Log entries are not a source yet: log:I is just a missing file. */
+	/* log:I needs a log and a trust anchor; without them it is a usage
+	 * error naming what is missing. */
 	run(&r, ARGS("diff", "log:3", good));
-	expect(&r, 2, NULL, "can't open log:3");
+	expect(&r, 2, NULL, "need a trust anchor");
+	run_free(&r);
+	run(&r, ARGS("diff", "log:x", good));
+	expect(&r, 2, NULL, "log:x: want log:INDEX");
 	run_free(&r);
 	run_in(&r, NULL, (const char *)ss, SYNTH_SS, ARGS("diff", "-", good));
 	expect(&r, 0, "no differences", NULL);
