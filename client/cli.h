@@ -46,6 +46,8 @@ struct cli_cmd {
 };
 
 /* Subcommands (one file each). */
+int cli_cmd_audit(int argc, char **argv);
+int cli_cmd_check(int argc, char **argv);
 int cli_cmd_diff(int argc, char **argv);
 int cli_cmd_keygen(int argc, char **argv);
 int cli_cmd_measure(int argc, char **argv);
@@ -100,9 +102,81 @@ int cli_cmd_verify(int argc, char **argv);
 #define CLI_USAGE_VERIFY \
 	"usage: mlog verify FILE (--policy FILE | --log-key VKEY)\n" \
 	"                   [--entry ENVELOPE]\n" \
+	"       mlog verify DIR [--policy FILE | --log-key VKEY]\n" \
 	"  FILE: a C2SP tlog-proof, a signed checkpoint, or the JSON of\n" \
-	"  mlog prove consistency; checked offline\n" \
+	"  mlog prove consistency; DIR: an evidence bundle (mlog audit),\n" \
+	"  against the policy given or else its own; checked offline\n" \
 	"exit: 0 valid, 1 invalid, 2 error\n"
+int cli_cmd_monitor(int argc, char **argv);
+
+/* The flags every command that talks to a log takes. */
+#define CLI_USAGE_LOG_FLAGS \
+	"  --log URL        the log (default: the URL on the policy's log " \
+	"line)\n" \
+	"  --policy FILE    C2SP tlog-policy: log key, witnesses, quorum\n" \
+	"  --log-key VKEY   or the log's note key alone (quorum none)\n" \
+	"  --cache DIR      keep full tiles there (re-checked on every use)\n"
+
+#define CLI_USAGE_AUDIT \
+	"usage: mlog audit (--ticket T | --mrenclave HEX | --mrsigner HEX) " \
+	"--out DIR\n" \
+	"                  [--max-entries N] --log URL (--policy FILE | " \
+	"--log-key VKEY)\n" \
+	"                  [--cache DIR]\n" \
+	"  writes an evidence bundle to DIR (new): every matching entry and " \
+	"the\n" \
+	"  related approvals, revocations and build manifests, each with its " \
+	"tlog-proof\n" \
+	"  against one checkpoint satisfying the policy, and report.md; " \
+	"check it\n" \
+	"  offline with `mlog verify DIR`\n" \
+	"  --max-entries N  refuse to read more than N entries (default " \
+	"10000)\n" \
+	CLI_USAGE_LOG_FLAGS \
+	"exit: 0 written, 2 error\n"
+#define CLI_USAGE_CHECK \
+	"usage: mlog check --mrenclave HEX [--mrsigner HEX] [--isvsvn N] " \
+	"[--isvprodid N]\n" \
+	"                  [--debug true|false] [--tee sgx] [--signers FILE]" \
+	"\n" \
+	"                  --log URL (--policy FILE | --log-key VKEY) " \
+	"[--cache DIR]\n" \
+	"  allowed iff an approval in the log covers the measurement (every " \
+	"field it\n" \
+	"  names must be given and match; min_isvsvn <= --isvsvn) and no " \
+	"later\n" \
+	"  revocation covers it; prints one JSON event for a SIEM\n" \
+	"  --signers FILE   count only approvals signed by a signer with " \
+	"the approval\n" \
+	"                   role (lines: NAME ROLE[,ROLE] PUBKEY.pem)\n" \
+	CLI_USAGE_LOG_FLAGS \
+	"exit: 0 allowed, 1 not allowed, 2 error\n"
+#define CLI_USAGE_MONITOR \
+	"usage: mlog monitor --state DIR [--once] [--interval SECONDS] " \
+	"[--grace SECONDS]\n" \
+	"                    [--signers FILE] --log URL (--policy FILE | " \
+	"--log-key VKEY)\n" \
+	"                    [--cache DIR]\n" \
+	"  verifies every new checkpoint (policy, quorum, consistency), " \
+	"reads every\n" \
+	"  new entry and prints JSON lines: measurement_published, " \
+	"measurement_approved,\n" \
+	"  approval_revoked, unapproved_measurement, measurement_drift, " \
+	"split_view,\n" \
+	"  verification_failure\n" \
+	"  --state DIR      last verified checkpoint, pending measurements " \
+	"(created)\n" \
+	"  --once           one pass, then exit\n" \
+	"  --interval S     seconds between passes (default 60)\n" \
+	"  --grace S        unapproved_measurement after S seconds without " \
+	"approval\n" \
+	"                   (default 3600)\n" \
+	"  --signers FILE   check every entry's DSSE signatures (NAME " \
+	"ROLE[,ROLE] PEM)\n" \
+	CLI_USAGE_LOG_FLAGS \
+	"exit: 0 ok (or stopped by SIGINT/SIGTERM), 1 a verification " \
+	"failure or split\n" \
+	"  view was reported (--once), 2 error\n"
 
 #define CLI_USAGE_DIFF \
 	"usage: mlog diff OLD NEW [--output text|json|markdown] [--full]\n" \

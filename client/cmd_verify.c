@@ -8,7 +8,10 @@
  *   a signed checkpoint   it meets the policy;
  *   a consistency proof   the JSON of `mlog prove consistency`: both
  *                         checkpoints are the log's and the newer tree
- *                         extends the older.
+ *                         extends the older;
+ *   a directory           an evidence bundle of `mlog audit`
+ *                         (evidence.h), against the policy given, or
+ *                         else against the bundle's own.
  *
  * Exit 0 valid, 1 invalid (including evidence that does not even parse:
  * a changed byte must never pass), 2 error (usage, unreadable file, bad
@@ -24,6 +27,7 @@
 
 #include "cli.h"
 #include "codec.h"
+#include "evidence.h"
 #include "logclient.h"
 #include "proof.h"
 #include "tlogproof.h"
@@ -182,6 +186,32 @@ out:
 	return rc;
 }
 
+/* An evidence bundle (evidence.h): against the caller's policy when one
+ * is given, else against the bundle's own (which only proves that the log
+ * whose key it names signed it: the report says which key). */
+static int verify_bundle(const char *dir, const char *policy,
+	const char *vkey)
+{
+	struct mlog_error err = { 0, "" };
+	int rc;
+
+	if (policy != NULL || vkey != NULL) {
+		struct cli_log l;
+
+		cli_log_open(&l, NULL, policy, vkey, NULL, 0);
+		rc = cli_evidence_verify_trusted(dir, l.policy, stdout, &err);
+		cli_log_close(&l);
+	} else {
+		rc = cli_evidence_verify(dir, stdout, &err);
+	}
+	if (rc != MLOG_OK && cli_evidence_exit_code(rc) == CLI_EXIT_NO)
+		printf("invalid: %s: %s\n", dir, err.msg);
+	cli_flush();
+	if (cli_evidence_exit_code(rc) == CLI_EXIT_ERROR)
+		cli_errx("%s: %s", dir, err.msg);
+	return cli_evidence_exit_code(rc);
+}
+
 int cli_cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -211,8 +241,7 @@ int cli_cmd_verify(int argc, char **argv)
 		cli_usage(usage, "verify takes one FILE");
 	path = argv[optind];
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		cli_errx("%s: is a directory (evidence bundles: see "
-			"docs/cli.md)", path);
+		return verify_bundle(path, policy, vkey);
 	cli_log_open(&l, NULL, policy, vkey, NULL, 0);
 	text = cli_slurp(path, VERIFY_MAX, &len);
 	if (len >= 23 && memcmp(text, "c2sp.org/tlog-proof@v1\n", 23) == 0)

@@ -16,12 +16,18 @@
 
 /* Alphabetical; `mlog --help` lists them in this order. */
 static const struct cli_cmd cli_cmds[] = {
+	{ "audit", cli_cmd_audit, CLI_USAGE_AUDIT,
+		"evidence bundle for a ticket, MRENCLAVE or MRSIGNER" },
+	{ "check", cli_cmd_check, CLI_USAGE_CHECK,
+		"is a measurement approved and not revoked? (SIEM event)" },
 	{ "diff", cli_cmd_diff, CLI_USAGE_DIFF,
 		"compare two enclaves or SIGSTRUCTs" },
 	{ "keygen", cli_cmd_keygen, CLI_USAGE_KEYGEN,
 		"new key pair: DSSE signer (PEM) or log/witness note key" },
 	{ "measure", cli_cmd_measure, CLI_USAGE_MEASURE,
 		"print an SGX enclave's SIGSTRUCT and check its signature" },
+	{ "monitor", cli_cmd_monitor, CLI_USAGE_MONITOR,
+		"follow the log, verify everything, print SIEM events" },
 	{ "prove", cli_cmd_prove, CLI_USAGE_PROVE,
 		"inclusion or consistency proof from the log's tiles" },
 	{ "publish", cli_cmd_publish, CLI_USAGE_PUBLISH,

@@ -48,7 +48,6 @@ struct mlogd_post {
 	int too_large;
 	int refusal_status;
 	struct mlogd_ticket ticket;
-	int counted;                   /* in d->inflight */
 };
 
 static void ticket_done(struct mlogd_ticket *t)
@@ -76,11 +75,6 @@ void mlogd_post_free(struct mlogd_post *p)
 	if (p == NULL)
 		return;
 	mlogd_ticket_clear(p->d->seq, &p->ticket);
-	if (p->counted) {
-		pthread_mutex_lock(&p->d->inflight_lock);
-		p->d->inflight--;
-		pthread_mutex_unlock(&p->d->inflight_lock);
-	}
 	free(p);
 }
 
@@ -180,10 +174,6 @@ static enum MHD_Result submit(struct mlogd_post *p, int *status)
 	if (rc != MLOG_OK)
 		return refuse(p, v.status, v.reason, status, v.message);
 	/* Suspend before submitting: done() may run before we return. */
-	pthread_mutex_lock(&p->d->inflight_lock);
-	p->d->inflight++;
-	pthread_mutex_unlock(&p->d->inflight_lock);
-	p->counted = 1;
 	p->state = POST_WAITING;
 	MHD_suspend_connection(p->conn);
 	rc = mlogd_seq_submit(p->d->seq, &p->ticket);

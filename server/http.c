@@ -126,12 +126,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		if (req == NULL)
 			return MHD_NO;
 		*con_cls = req;
+		pthread_mutex_lock(&d->inflight_lock);
+		d->inflight++;
+		pthread_mutex_unlock(&d->inflight_lock);
 		req->route = mlogd_api_route(url);
 		if (req->route == MLOGD_ROUTE_SUBMIT &&
 		    strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
 			req->post = mlogd_post_new(d, c);
 			if (req->post == NULL)
 				return MHD_NO;
+		} else {
+			/* Answer on the next call, not this one: a response
+			 * queued while MHD is still on the headers makes it
+			 * close the connection (no keep-alive). */
+			return MHD_YES;
 		}
 	}
 	get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
@@ -164,13 +172,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	enum MHD_RequestTerminationCode toe)
 {
+	struct mlogd *d = cls;
 	struct request *req = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (req == NULL)
 		return;
+	pthread_mutex_lock(&d->inflight_lock);
+	d->inflight--;
+	pthread_mutex_unlock(&d->inflight_lock);
 	mlogd_post_free(req->post);
 	free(req);
 	*con_cls = NULL;

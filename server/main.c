@@ -4,7 +4,8 @@
  *
  * Exit codes (docs/exit-codes.md): 0 ok (including a clean SIGTERM
  * shutdown), 1 the log refused to start (damaged database, key file with
- * loose permissions, port taken), 2 usage or configuration error.
+ * loose permissions, port taken, data directory in use by another
+ * mlogd), 2 usage or configuration error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,9 @@
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE 2
+
+/* Held (flock) by the one server of a data directory. */
+#define LOCK_FILE "mlogd.lock"
 
 static const char usage_text[] =
 	"usage: mlogd init  --data DIR --origin ORIGIN\n"
@@ -206,6 +211,24 @@ static void load_log_key(const char *data, const char *origin,
 	free(path);
 }
 
+/* One server per data directory: two sequencers on one database would
+ * each believe they own the tree (the second one's commits conflict and it
+ * answers 503 to everything, while serving a stale checkpoint). Returns the
+ * descriptor holding the lock until exit. */
+static int lock_data_dir(const char *data)
+{
+	char *path = join(data, LOCK_FILE);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		die(EXIT_REFUSED, "can't open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		die(EXIT_REFUSED, "%s is in use by another mlogd (%s is "
+			"locked)", data, path);
+	free(path);
+	return fd;
+}
+
 /* Fans a new head out to everything that follows the log. */
 struct followers {
 	struct mlogd_mirror *mirror;
@@ -289,7 +312,7 @@ static int cmd_serve(int argc, char **argv)
 	struct mlogd_head *head;
 	char *db_path;
 	sigset_t sigs;
-	int sig = 0;
+	int sig = 0, lock_fd;
 
 	mlogd_config_init(&cfg);
 	parse_serve_flags(argc, argv, &cfg);
@@ -298,6 +321,7 @@ static int cmd_serve(int argc, char **argv)
 	db_path = join(cfg.data_dir, MLOGD_STORE_FILE);
 	if (mlogd_store_open(&probe, db_path, 1, &err) != MLOG_OK)
 		die(EXIT_REFUSED, "%s", err.msg);
+	lock_fd = lock_data_dir(cfg.data_dir);
 	load_log_key(cfg.data_dir, mlogd_store_origin(probe), &key);
 	mlogd_store_close(probe);
 
@@ -375,7 +399,10 @@ static int cmd_serve(int argc, char **argv)
 	mlogd_log("signal %d: shutting down", sig);
 	mlogd_http_quiesce(&d);
 	mlogd_seq_stop(d.seq);
-	for (int waited = 0; waited < 1000; waited++) {
+	/* Requests begun before the signal finish (a body still arriving is
+	 * then refused with 503); one that stalls is given as long as MHD
+	 * would give it before timing it out. */
+	for (unsigned waited = 0;; waited++) {
 		unsigned left;
 
 		pthread_mutex_lock(&d.inflight_lock);
@@ -383,6 +410,11 @@ static int cmd_serve(int argc, char **argv)
 		pthread_mutex_unlock(&d.inflight_lock);
 		if (left == 0)
 			break;
+		if (waited >= 100 * (cfg.timeout_s + 1)) {
+			mlogd_log("closing %u requests still unfinished after "
+				"%u s", left, cfg.timeout_s + 1);
+			break;
+		}
 		usleep(10000);
 	}
 	mlogd_http_stop(&d);
@@ -396,6 +428,7 @@ static int cmd_serve(int argc, char **argv)
 	pthread_mutex_destroy(&d.inflight_lock);
 	mlogd_config_clear(&cfg);
 	free(db_path);
+	close(lock_fd);
 	mlogd_log("stopped");
 	return 0;
 }

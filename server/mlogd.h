@@ -65,7 +65,10 @@ struct mlogd {
 	struct mlogd_cosigned cosigned;
 	struct mlogd_witnessing *witnessing;  /* NULL without --witness */
 	pthread_mutex_t inflight_lock;
-	unsigned inflight;                /* POSTs accepted, not answered */
+	/* Requests begun (first handler call) and not yet completed (MHD's
+	 * completion callback), guarded by inflight_lock: the SIGTERM drain
+	 * waits for them, including bodies still being uploaded. */
+	unsigned inflight;
 };
 
 /* ---- pool.c ---- */

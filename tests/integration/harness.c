@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -196,15 +197,15 @@ const char *itest_data_path(const struct itest_log *l, const char *file)
 	return path;
 }
 
-/* Copies the end of the server's log to stderr, so that a failing test
- * shows why in meson's log. */
-static void dump_log(const struct itest_log *l)
+/* Copies the end of the server's log in dir to stderr, so that a failing
+ * test shows why in meson's log. */
+static void dump_log_dir(const char *dir)
 {
 	char path[320], buf[8192];
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/mlogd.log", l->dir);
+	snprintf(path, sizeof(path), "%s/mlogd.log", dir);
 	f = fopen(path, "r");
 	if (f == NULL)
 		return;
@@ -219,6 +220,71 @@ static void dump_log(const struct itest_log *l)
 		buf);
 }
 
+static void dump_log(const struct itest_log *l)
+{
+	dump_log_dir(l->dir);
+}
+
+/*
+ * Every log a test process created, so that a test that fails half-way
+ * (Criterion leaves the test function at the failed assertion) neither
+ * leaves servers running nor directories behind: an atexit handler kills
+ * and removes what is still registered. The servers also die with the
+ * test process (PR_SET_PDEATHSIG) if it is killed, say by a timeout.
+ */
+#define MAX_LOGS 16
+
+static struct {
+	int used;
+	pid_t pid;
+	char dir[256];
+} live[MAX_LOGS];
+
+static void at_exit(void)
+{
+	for (int i = 0; i < MAX_LOGS; i++) {
+		if (!live[i].used)
+			continue;
+		if (live[i].pid != 0) {
+			kill(live[i].pid, SIGKILL);
+			waitpid(live[i].pid, NULL, 0);
+		}
+		fprintf(stderr, "harness: the test left %s behind\n",
+			live[i].dir);
+		dump_log_dir(live[i].dir);
+		if (getenv("MLOG_TEST_KEEP") == NULL)
+			itest_rmtree(live[i].dir);
+		live[i].used = 0;
+	}
+}
+
+static void track(struct itest_log *l)
+{
+	static int registered;
+
+	if (!registered) {
+		cr_assert_eq(atexit(at_exit), 0);
+		registered = 1;
+	}
+	for (int i = 0; i < MAX_LOGS; i++) {
+		if (!live[i].used) {
+			live[i].used = 1;
+			live[i].pid = 0;
+			snprintf(live[i].dir, sizeof(live[i].dir), "%s",
+				l->dir);
+			l->slot = i;
+			return;
+		}
+	}
+	cr_assert_fail("more than %d logs in one test", MAX_LOGS);
+}
+
+static void set_pid(struct itest_log *l, pid_t pid)
+{
+	l->pid = pid;
+	live[l->slot].pid = pid;
+}
+
 void itest_log_init(struct itest_log *l, const char *origin)
 {
 	char data[300];
@@ -229,6 +295,7 @@ void itest_log_init(struct itest_log *l, const char *origin)
 
 	memset(l, 0, sizeof(*l));
 	itest_tmpdir(l->dir, sizeof(l->dir));
+	track(l);
 	snprintf(data, sizeof(data), "%s/data", l->dir);
 	snprintf(l->origin, sizeof(l->origin), "%s", origin);
 	cr_assert_eq(itest_run(&out, argv), 0, "mlogd init failed");
@@ -268,6 +335,10 @@ void itest_log_start(struct itest_log *l, const char *const *extra)
 	if (pid == 0) {
 		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+
 		if (fd >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
@@ -276,17 +347,17 @@ void itest_log_start(struct itest_log *l, const char *const *extra)
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	l->pid = pid;
+	set_pid(l, pid);
 	for (int i = 0; i < 1000; i++) {
 		struct itest_http r;
 		int status;
 		char url[128];
 
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			l->pid = 0;
+			set_pid(l, 0);
 			dump_log(l);
-			cr_assert_fail("mlogd exited during start-up (status %d); see "
-				"%s", status, logpath);
+			cr_assert_fail("mlogd exited during start-up "
+				"(status %d); see %s", status, logpath);
 		}
 		snprintf(url, sizeof(url), "%s/healthz", l->url);
 		itest_get(&r, url);
@@ -308,7 +379,7 @@ int itest_log_stop(struct itest_log *l)
 		return -1;
 	kill(l->pid, SIGTERM);
 	cr_assert_eq(waitpid(l->pid, &status, 0), l->pid);
-	l->pid = 0;
+	set_pid(l, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		dump_log(l);
 	return WIFEXITED(status) ? WEXITSTATUS(status)
@@ -317,16 +388,31 @@ int itest_log_stop(struct itest_log *l)
 
 void itest_log_kill9(struct itest_log *l)
 {
+	int status = 0;
+
 	if (l->pid == 0)
 		return;
+	/* A server that died on its own (a sanitizer abort, a crash) must
+	 * not pass for one we killed. */
+	if (waitpid(l->pid, &status, WNOHANG) == l->pid) {
+		set_pid(l, 0);
+		dump_log(l);
+		cr_assert_fail("mlogd died before kill -9 (status %d)",
+			status);
+	}
 	kill(l->pid, SIGKILL);
 	waitpid(l->pid, NULL, 0);
-	l->pid = 0;
+	set_pid(l, 0);
 }
 
 void itest_log_cleanup(struct itest_log *l)
 {
-	itest_log_kill9(l);
+	if (l->pid != 0) {
+		kill(l->pid, SIGKILL);
+		waitpid(l->pid, NULL, 0);
+		set_pid(l, 0);
+	}
+	live[l->slot].used = 0;
 	if (l->dir[0] != '\0' && getenv("MLOG_TEST_KEEP") == NULL)
 		itest_rmtree(l->dir);
 }
@@ -406,7 +492,8 @@ static void request(struct itest_http *r, const char *method,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	if (body != NULL) {
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		hdrs = curl_slist_append(hdrs,
+			"Content-Type: application/json");
 		hdrs = curl_slist_append(hdrs, "Expect:");
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -457,14 +544,9 @@ void itest_http_clear(struct itest_http *r)
 	r->body = NULL;
 }
 
-long itest_raw(const struct itest_log *l, const void *req, size_t len,
-	char **reply, int timeout_ms)
+int itest_raw_connect(const struct itest_log *l)
 {
 	struct sockaddr_in a;
-	struct timespec t0, now;
-	char *buf = NULL;
-	size_t got = 0;
-	long status = -1;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	cr_assert_geq(fd, 0);
@@ -474,16 +556,30 @@ long itest_raw(const struct itest_log *l, const void *req, size_t len,
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0,
 		"connect: %s", strerror(errno));
+	return fd;
+}
+
+void itest_raw_send(int fd, const void *data, size_t len)
+{
 	/* The server may answer and close before taking everything: a
 	 * short write is not an error here. */
 	for (size_t off = 0; off < len;) {
-		ssize_t n = send(fd, (const char *)req + off, len - off,
+		ssize_t n = send(fd, (const char *)data + off, len - off,
 			MSG_NOSIGNAL);
 
 		if (n <= 0)
 			break;
 		off += (size_t)n;
 	}
+}
+
+long itest_raw_finish(int fd, char **reply, int timeout_ms)
+{
+	struct timespec t0, now;
+	char *buf = NULL;
+	size_t got = 0;
+	long status = -1;
+
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
@@ -518,6 +614,15 @@ long itest_raw(const struct itest_log *l, const void *req, size_t len,
 	else
 		free(buf);
 	return status;
+}
+
+long itest_raw(const struct itest_log *l, const void *req, size_t len,
+	char **reply, int timeout_ms)
+{
+	int fd = itest_raw_connect(l);
+
+	itest_raw_send(fd, req, len);
+	return itest_raw_finish(fd, reply, timeout_ms);
 }
 
 void itest_assert_error(const struct itest_http *r, long status)

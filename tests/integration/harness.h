@@ -5,13 +5,17 @@
  *
  * Every process a test starts listens on 127.0.0.1 only, logs to a file in
  * its own temporary directory, and is stopped (or killed) by the test;
- * itest_log_cleanup removes the directory. Binaries come from
- * $MLOGD_BIN (set by tests/meson.build).
+ * itest_log_cleanup removes the directory. A test that fails half-way
+ * leaves nothing running or behind either: the harness kills and removes
+ * what is left when the test process exits (printing the server's log),
+ * and servers die with the test process if it is killed. Binaries come from
+ * $MLOGD_BIN (set by tests/integration/meson.build).
  *
- * Thread-safety: itest_get, itest_post, itest_request and
- * itest_post_many may be called from several threads at once (each call
- * uses its own curl handle, and none of them asserts); everything else
- * asserts with Criterion and runs on the test's main thread only.
+ * Thread-safety: itest_get, itest_getf, itest_post, itest_request,
+ * itest_post_many and the read_tile of itest_tile_source may be called
+ * from several threads at once (each call uses its own curl handle, and
+ * none of them asserts); everything else asserts with Criterion and runs
+ * on the test's main thread only.
  * Ownership: struct itest_http bodies and job replies are malloc'd and
  * freed by itest_http_clear / itest_jobs_clear; strings returned as
  * malloc'd are the caller's.
@@ -38,6 +42,7 @@ struct itest_log {
 	pid_t pid;                   /* 0 when not running */
 	char origin[ITEST_ORIGIN_MAX];
 	struct mlog_note_verifier vkey;   /* the log's key, from init */
+	int slot;                    /* harness bookkeeping */
 };
 
 struct itest_http {
@@ -82,7 +87,8 @@ void itest_log_start(struct itest_log *l, const char *const *extra);
 /* Sends SIGTERM and waits; returns the exit status (or 128+signal). */
 int itest_log_stop(struct itest_log *l);
 
-/* SIGKILL and reap: the crash in crash tests. */
+/* SIGKILL and reap: the crash in crash tests. Fails the test if the
+ * server had already exited by itself. */
 void itest_log_kill9(struct itest_log *l);
 
 /* Stops the log if running and removes its directory. */
@@ -122,6 +128,12 @@ void itest_http_clear(struct itest_http *r);
  */
 long itest_raw(const struct itest_log *l, const void *req, size_t len,
 	char **reply, int timeout_ms);
+
+/* itest_raw in steps, for requests sent in pieces: connect, send (as
+ * often as needed), then read the answer and close. */
+int itest_raw_connect(const struct itest_log *l);
+void itest_raw_send(int fd, const void *data, size_t len);
+long itest_raw_finish(int fd, char **reply, int timeout_ms);
 
 /* Asserts an error answer of SPEC section 3: the status, Content-Type
  * application/json and a body that is exactly {"error":"<non-empty>"}. */

@@ -5,6 +5,7 @@
  * SIGTERM drain, and the static mirror (--mirror-dir).
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +323,16 @@ Test(ops, refuses_to_start_without_a_log_or_a_port, .timeout = 60)
 		"a second server started on a taken port: %s", err);
 	cr_assert_not_null(strstr(err, listen), "%s", err);
 	free(err);
+	/* A second server on the data directory of a running one: two
+	 * sequencers would each believe they own the tree. */
+	snprintf(data, sizeof(data), "%s/data", a.dir);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", b.port);
+	err = NULL;
+	cr_assert_eq(itest_run2(NULL, &err, argv), 1,
+		"a second server started on a log in use: %s", err);
+	cr_assert_not_null(strstr(err, data), "%s", err);
+	free(err);
+	snprintf(data, sizeof(data), "%s/data", b.dir);
 	/* init refuses to overwrite a log. */
 	{
 		const char *init_argv[] = { mlogd(), "init", "--data", data,
@@ -337,7 +348,7 @@ Test(ops, refuses_to_start_without_a_log_or_a_port, .timeout = 60)
 	itest_log_cleanup(&b);
 }
 
-/* ---- routes, health, metrics ---------------------------------------------- */
+/* ---- routes, health, metrics ------------------------------------------ */
 
 Test(ops, unknown_routes_and_methods_answer_json_errors, .timeout = 60)
 {
@@ -469,7 +480,8 @@ Test(ops, metrics_count_what_happened, .timeout = 60)
 		{ "mlogd_http_requests_total{route=\"other\",code=\"404\"}",
 		  "1" },
 		{ "mlogd_rejections_total{reason=\"empty_body\"}", "2" },
-		{ "mlogd_rejections_total{reason=\"malformed_envelope\"}", "1" },
+		{ "mlogd_rejections_total{reason=\"malformed_envelope\"}",
+		  "1" },
 		{ "mlogd_rejections_total{reason=\"bad_statement\"}", "0" },
 		{ "mlogd_rejections_total{reason=\"unknown_predicate\"}", "1" },
 		{ "mlogd_rejections_total{reason=\"no_valid_signature\"}",
@@ -655,7 +667,8 @@ Test(ops, restart_keeps_everything, .timeout = 120)
 	cr_assert_str_eq(after.checkpoint, before.checkpoint);
 	for (int i = 0; i < 6; i++)
 		cr_assert_str_eq(after.entries[i], before.entries[i],
-			"entry %llu changed", (unsigned long long)snap_index[i]);
+			"entry %llu changed",
+			(unsigned long long)snap_index[i]);
 	for (int i = 0; i < 4; i++)
 		cr_assert_str_eq(after.search[i], before.search[i],
 			"search %d changed", i);
@@ -807,6 +820,42 @@ Test(ops, sigterm_answers_everything_in_flight, .timeout = 120)
 	itest_jobs_clear(jobs, 12);
 	for (int i = 0; i < 12; i++)
 		free(envs[i]);
+	fixture_cleanup(&f);
+}
+
+/* A request still uploading its body when SIGTERM arrives was accepted:
+ * it gets an answer (201 or 503), not a closed connection. */
+Test(ops, sigterm_answers_a_request_still_uploading, .timeout = 60)
+{
+	struct fixture f;
+	char *env, *head, *reply = NULL;
+	size_t len, half;
+	long status;
+	int fd;
+
+	fixture_init(&f, "example.com/upload");
+	fixture_start(&f, NULL);
+	env = itest_build_envelope(&f.ci, 1, &len);
+	half = len / 2;
+	cr_assert_neq(asprintf(&head, "POST /v1/entries HTTP/1.1\r\n"
+		"Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
+		"Content-Length: %zu\r\n\r\n", len), -1);
+	fd = itest_raw_connect(&f.log);
+	itest_raw_send(fd, head, strlen(head));
+	itest_raw_send(fd, env, half);
+	usleep(200000);
+	cr_assert_eq(kill(f.log.pid, SIGTERM), 0);
+	usleep(300000);
+	itest_raw_send(fd, env + half, len - half);
+	status = itest_raw_finish(fd, &reply, 10000);
+	cr_assert(status == 201 || status == 503, "got %ld: '%s'", status,
+		reply);
+	cr_assert_not_null(strstr(reply, status == 201 ? "\"index\":0"
+		: "{\"error\":"), "%s", reply);
+	cr_assert_eq(itest_log_stop(&f.log), 0);
+	free(reply);
+	free(head);
+	free(env);
 	fixture_cleanup(&f);
 }
 

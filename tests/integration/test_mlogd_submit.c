@@ -547,6 +547,107 @@ Test(submit, oversize_is_refused_without_reading_it, .timeout = 60)
 	fixture_stop(&f);
 }
 
+/* ---- size limit ------------------------------------------------------- */
+
+/* Statement 7 with a padding string of n bytes in its predicate (unknown
+ * members are kept). */
+static char *padded_statement(size_t n)
+{
+	char *st = itest_build_statement(7), *pad = malloc(n + 1), *out;
+	const char *at = strstr(st, "\"predicate\":{");
+
+	cr_assert(pad != NULL && at != NULL);
+	memset(pad, 'p', n);
+	pad[n] = '\0';
+	cr_assert_neq(asprintf(&out, "%.*s\"predicate\":{\"padding\":\"%s\",%s",
+		(int)(at - st), st, pad, at + 13), -1);
+	free(st);
+	free(pad);
+	return out;
+}
+
+/* An envelope signed by ED_BUILD, its keyid present or absent (then the
+ * canonical form is 11 bytes longer: "keyid":"",). */
+static char *padded_envelope(const struct fixture *f, size_t pad, int keyid)
+{
+	char *st = padded_statement(pad), *env = signed_statement(f, ED_BUILD,
+		st);
+
+	free(st);
+	if (!keyid) {
+		char *bare = replace(env, "{\"keyid\":\"\",", "{");
+
+		free(env);
+		env = bare;
+	}
+	return env;
+}
+
+/* An envelope of exactly want bytes, or NULL if base64's steps of 4 skip
+ * that length. */
+static char *envelope_of_length(const struct fixture *f, size_t want,
+	int keyid)
+{
+	char *st = padded_statement(0), *env = padded_envelope(f, 0, keyid);
+	size_t base = strlen(st);
+	size_t fixed = strlen(env) - MLOG_CODEC_B64_LEN(base), b64;
+
+	free(st);
+	free(env);
+	b64 = want - fixed;
+	if (b64 % 4 != 0)
+		return NULL;
+	env = padded_envelope(f, b64 / 4 * 3 - base, keyid);
+	cr_assert_eq(strlen(env), want);
+	return env;
+}
+
+Test(submit, entries_at_the_size_limit, .timeout = 120)
+{
+	struct fixture f;
+	struct itest_http r;
+	char *env = NULL;
+	size_t len;
+	uint64_t index;
+
+	fixture_start(&f, NULL);
+	/* The largest entry: 65,535 bytes (or just under, as base64
+	 * allows), accepted and read back whole. */
+	for (size_t want = 65535; env == NULL && want > 65530; want--)
+		env = envelope_of_length(&f, want, 1);
+	cr_assert_not_null(env);
+	len = strlen(env);
+	index = post_ok(&f, env, len, 201);
+	cr_assert_eq(post_ok(&f, env, len, 200), index);
+	{
+		json_t *e = get_entry(&f, index), *want = json_loads(env, 0,
+			NULL);
+
+		cr_assert(json_equal(json_object_get(e, "envelope"), want),
+			"the largest entry does not read back");
+		json_decref(e);
+		json_decref(want);
+	}
+	itest_getf(&r, "%s/tile/entries/000.p/1", f.log.url);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(r.len, 2 + len);
+	cr_assert_arr_eq(r.body + 2, env, len);
+	itest_http_clear(&r);
+	free(env);
+	/* At most 65,535 bytes in, but over it once re-encoded (the absent
+	 * keyid becomes "keyid":""): 413, not a truncated leaf. */
+	env = NULL;
+	for (size_t want = 65535; env == NULL && want > 65525; want--)
+		env = envelope_of_length(&f, want, 0);
+	cr_assert_not_null(env);
+	itest_post(&r, f.url, env, strlen(env));
+	itest_assert_error(&r, 413);
+	itest_http_clear(&r);
+	free(env);
+	cr_assert_eq(post_new_build(&f, 1), 1);
+	fixture_stop(&f);
+}
+
 /* ---- duplicates ---------------------------------------------------------- */
 
 /* env re-serialised: members in reverse order, indented. */
@@ -622,7 +723,8 @@ Test(submit, duplicates_get_the_existing_index, .timeout = 120)
 		uint64_t got;
 
 		cr_assert(jobs[i].r.status == 200 || jobs[i].r.status == 201,
-			"racer %d: %ld %s", i, jobs[i].r.status, jobs[i].r.body);
+			"racer %d: %ld %s", i, jobs[i].r.status,
+			jobs[i].r.body);
 		created += jobs[i].r.status == 201;
 		got = itest_check_receipt(&f.log, jobs[i].r.body, env, len,
 			NULL, NULL);

@@ -39,6 +39,9 @@ static void start_log(struct setup *s)
 static void setup(struct setup *s)
 {
 	memset(s, 0, sizeof(*s));
+	/* The witnesses need the log's key, so the log is made first, but
+	 * its port is picked again once they listen: a free-port probe can
+	 * hand out a port that another process has not bound yet. */
 	itest_log_init(&s->log, "witnessed.example/log");
 	cr_assert_gt(mlog_note_verifier_format(s->vkey, sizeof(s->vkey),
 		&s->log.vkey), 0);
@@ -50,6 +53,10 @@ static void setup(struct setup *s)
 		snprintf(s->wflag[i], sizeof(s->wflag[i]), "%s@%s",
 			s->w[i].vkey_str, s->w[i].url);
 	}
+	/* Re-pick the log's port now that the witnesses hold theirs. */
+	s->log.port = itest_free_port();
+	snprintf(s->log.url, sizeof(s->log.url), "http://127.0.0.1:%u",
+		s->log.port);
 	itest_signer_new(&s->ci, s->log.dir, "ci", MLOG_DSSE_ALG_ED25519);
 	itest_signer_flag(s->signer_flag, sizeof(s->signer_flag), &s->ci,
 		"build");
