@@ -23,7 +23,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "diff", cli_cmd_diff, CLI_USAGE_DIFF,
 		"compare two enclaves or SIGSTRUCTs" },
 	{ "keygen", cli_cmd_keygen, CLI_USAGE_KEYGEN,
-		"new signing key pair (PEM, for DSSE signers)" },
+		"new key pair: DSSE signer (PEM) or log/witness note key" },
 	{ "measure", cli_cmd_measure, CLI_USAGE_MEASURE,
 		"print an SGX enclave's SIGSTRUCT and check its signature" },
 	{ "monitor", cli_cmd_monitor, CLI_USAGE_MONITOR,

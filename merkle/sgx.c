@@ -10,6 +10,7 @@
 #include "sgx.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -17,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 
 /* HEADER bytes 0..11 and HEADER2 (offset 24), the SDM constants. */
 static const uint8_t sgx_header[12] = {
@@ -169,6 +171,12 @@ int mlog_sgx_sigstruct_decode(struct mlog_sgx_sigstruct *out,
 	return MLOG_OK;
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 static void reverse(uint8_t *dst, const uint8_t *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -256,6 +264,19 @@ done:
 	return rc;
 }
 
+/*
+ * q1 = floor(s^2 / n); q2 = floor(((s^2 mod n) * s) / n), which equals
+ * floor((s^3 - q1*s*n) / n) (sgx_sign calc_RSAq1q2). t and r are scratch.
+ * Returns 1, or 0 when BIGNUM fails. Requires n != 0.
+ */
+static int compute_q(BIGNUM *q1, BIGNUM *q2, const BIGNUM *sig,
+	const BIGNUM *n, BIGNUM *t, BIGNUM *r, BN_CTX *ctx)
+{
+	return BN_sqr(t, sig, ctx) == 1 && BN_div(q1, r, t, n, ctx) == 1 &&
+	       BN_mul(t, r, sig, ctx) == 1 &&
+	       BN_div(q2, NULL, t, n, ctx) == 1;
+}
+
 int mlog_sgx_sigstruct_verify_q(const struct mlog_sgx_sigstruct *s,
 	struct mlog_error *err)
 {
@@ -284,11 +305,7 @@ int mlog_sgx_sigstruct_verify_q(const struct mlog_sgx_sigstruct *s,
 			"SIGSTRUCT: MODULUS is zero");
 		goto done;
 	}
-	/* q1 = floor(s^2 / n); q2 = floor(((s^2 mod n) * s) / n), which
-	 * equals floor((s^3 - q1*s*n) / n) (sgx_sign calc_RSAq1q2). */
-	if (BN_sqr(t, sig, ctx) != 1 || BN_div(w1, r, t, n, ctx) != 1 ||
-	    BN_mul(t, r, sig, ctx) != 1 ||
-	    BN_div(w2, NULL, t, n, ctx) != 1) {
+	if (compute_q(w1, w2, sig, n, t, r, ctx) != 1) {
 		rc = mlog_error_set(err, MLOG_ERR_INTERNAL,
 			"SIGSTRUCT: BIGNUM arithmetic failed");
 		goto done;
@@ -312,6 +329,200 @@ done:
 	BN_free(w1);
 	BN_free(w2);
 	BN_CTX_free(ctx);
+	return rc;
+}
+
+/* ---- signing (test data and demos) -------------------------------------- */
+
+void mlog_sgx_sigstruct_init(uint8_t ss[MLOG_SGX_SIGSTRUCT_BYTES])
+{
+	memset(ss, 0, MLOG_SGX_SIGSTRUCT_BYTES);
+	memcpy(ss + MLOG_SGX_OFF_HEADER, sgx_header, sizeof(sgx_header));
+	memcpy(ss + MLOG_SGX_OFF_HEADER2, sgx_header2, sizeof(sgx_header2));
+	put_le32(ss + MLOG_SGX_OFF_EXPONENT, MLOG_SGX_EXPONENT);
+}
+
+/* PEM passphrase callback: there is none, so an encrypted key fails to
+ * load instead of OpenSSL prompting on the terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* Loads an RSA-3072, e = 3 private key from PEM. */
+static int load_signing_key(EVP_PKEY **out, const char *pem, size_t len,
+	struct mlog_error *err)
+{
+	EVP_PKEY *pkey;
+	BIGNUM *e = NULL;
+	BIO *bio;
+	int ok;
+
+	if (len > MLOG_SGX_KEY_PEM_MAX)
+		return mlog_error_set(err, MLOG_ERR_TOOBIG, "SGX key: %zu "
+			"bytes of PEM, at most %d allowed", len,
+			MLOG_SGX_KEY_PEM_MAX);
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (bio == NULL)
+		return mlog_error_set(err, MLOG_ERR_NOMEM,
+			"SGX key: out of memory");
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	if (pkey == NULL) {
+		ERR_clear_error();
+		return mlog_error_set(err, MLOG_ERR_MALFORMED, "SGX key: not "
+			"an unencrypted PEM private key");
+	}
+	ok = EVP_PKEY_is_a(pkey, "RSA") &&
+	     EVP_PKEY_get_bits(pkey) == MLOG_SGX_KEY_BITS &&
+	     EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
+	     BN_is_word(e, MLOG_SGX_EXPONENT);
+	BN_free(e);
+	ERR_clear_error();
+	if (!ok) {
+		int bits = EVP_PKEY_get_bits(pkey);
+		const char *type = EVP_PKEY_get0_type_name(pkey);
+
+		EVP_PKEY_free(pkey);
+		return mlog_error_set(err, MLOG_ERR_RANGE, "SGX key: %s, %d "
+			"bits: want RSA-3072 with public exponent 3",
+			type != NULL ? type : "unknown type", bits);
+	}
+	*out = pkey;
+	return MLOG_OK;
+}
+
+int mlog_sgx_sigstruct_sign(uint8_t ss[MLOG_SGX_SIGSTRUCT_BYTES],
+	const char *key_pem, size_t key_pem_len, struct mlog_error *err)
+{
+	uint8_t tmp[MLOG_SGX_SIGSTRUCT_BYTES];
+	uint8_t msg[MLOG_SGX_SIGNED_HEADER_BYTES + MLOG_SGX_SIGNED_BODY_BYTES];
+	uint8_t sig[MLOG_SGX_KEY_BYTES];
+	size_t sig_len = sizeof(sig);
+	EVP_PKEY *key = NULL;
+	EVP_MD_CTX *md = NULL;
+	BN_CTX *ctx = NULL;
+	BIGNUM *n = NULL, *s = NULL, *q1 = NULL, *q2 = NULL, *t = NULL;
+	BIGNUM *r = NULL;
+	int rc;
+
+	rc = load_signing_key(&key, key_pem, key_pem_len, err);
+	if (rc != MLOG_OK)
+		return rc;
+	md = EVP_MD_CTX_new();
+	ctx = BN_CTX_new();
+	q1 = BN_new();
+	q2 = BN_new();
+	t = BN_new();
+	r = BN_new();
+	if (md == NULL || ctx == NULL || q1 == NULL || q2 == NULL ||
+	    t == NULL || r == NULL) {
+		rc = mlog_error_set(err, MLOG_ERR_NOMEM,
+			"SIGSTRUCT: out of memory signing");
+		goto done;
+	}
+	/* The key goes in first: MODULUS and EXPONENT are not signed, but
+	 * a verifier reads the key from them. */
+	memcpy(tmp, ss, sizeof(tmp));
+	if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+	    BN_bn2lebinpad(n, tmp + MLOG_SGX_OFF_MODULUS,
+		MLOG_SGX_KEY_BYTES) != MLOG_SGX_KEY_BYTES) {
+		rc = mlog_error_set(err, MLOG_ERR_INTERNAL,
+			"SIGSTRUCT: can't read the key's modulus");
+		goto done;
+	}
+	put_le32(tmp + MLOG_SGX_OFF_EXPONENT, MLOG_SGX_EXPONENT);
+	/* RSASSA-PKCS1-v1_5 (OpenSSL's RSA default) over the two signed
+	 * ranges, [0,128) || [900,1028). */
+	memcpy(msg, tmp, MLOG_SGX_SIGNED_HEADER_BYTES);
+	memcpy(msg + MLOG_SGX_SIGNED_HEADER_BYTES, tmp + MLOG_SGX_OFF_BODY,
+		MLOG_SGX_SIGNED_BODY_BYTES);
+	if (EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, key,
+		NULL) != 1 ||
+	    EVP_DigestSign(md, sig, &sig_len, msg, sizeof(msg)) != 1 ||
+	    sig_len != sizeof(sig)) {
+		rc = mlog_error_set(err, MLOG_ERR_INTERNAL,
+			"SIGSTRUCT: RSA signing failed");
+		goto done;
+	}
+	reverse(tmp + MLOG_SGX_OFF_SIGNATURE, sig, sizeof(sig));
+	s = BN_bin2bn(sig, (int)sizeof(sig), NULL);
+	if (s == NULL || compute_q(q1, q2, s, n, t, r, ctx) != 1 ||
+	    BN_bn2lebinpad(q1, tmp + MLOG_SGX_OFF_Q1, MLOG_SGX_KEY_BYTES)
+		!= MLOG_SGX_KEY_BYTES ||
+	    BN_bn2lebinpad(q2, tmp + MLOG_SGX_OFF_Q2, MLOG_SGX_KEY_BYTES)
+		!= MLOG_SGX_KEY_BYTES) {
+		rc = mlog_error_set(err, MLOG_ERR_INTERNAL,
+			"SIGSTRUCT: BIGNUM arithmetic failed computing q1/q2");
+		goto done;
+	}
+	memcpy(ss, tmp, sizeof(tmp));
+	rc = MLOG_OK;
+done:
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	BN_free(n);
+	BN_free(s);
+	BN_free(q1);
+	BN_free(q2);
+	BN_free(t);
+	BN_free(r);
+	BN_CTX_free(ctx);
+	return rc;
+}
+
+int mlog_sgx_key_generate(char **pem, size_t *pem_len,
+	struct mlog_error *err)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	BIGNUM *e = BN_new();
+	EVP_PKEY *key = NULL;
+	BIO *bio = NULL;
+	BUF_MEM *mem = NULL;
+	char *out;
+	int rc;
+
+	if (ctx == NULL || e == NULL ||
+	    BN_set_word(e, MLOG_SGX_EXPONENT) != 1 ||
+	    EVP_PKEY_keygen_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, MLOG_SGX_KEY_BITS) != 1 ||
+	    EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e) != 1 ||
+	    EVP_PKEY_generate(ctx, &key) != 1) {
+		rc = mlog_error_set(err, MLOG_ERR_INTERNAL,
+			"SGX key: RSA-3072 e = 3 key generation failed");
+		goto done;
+	}
+	/* A secure-memory BIO, so the PEM text is wiped when freed. */
+	bio = BIO_new(BIO_s_secmem());
+	if (bio == NULL || PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0,
+		NULL, NULL) != 1 || BIO_get_mem_ptr(bio, &mem) != 1 ||
+	    mem == NULL) {
+		rc = mlog_error_set(err, MLOG_ERR_INTERNAL,
+			"SGX key: can't write the key as PEM");
+		goto done;
+	}
+	out = malloc(mem->length + 1);
+	if (out == NULL) {
+		rc = mlog_error_set(err, MLOG_ERR_NOMEM,
+			"SGX key: out of memory");
+		goto done;
+	}
+	memcpy(out, mem->data, mem->length);
+	out[mem->length] = '\0';
+	*pem = out;
+	*pem_len = mem->length;
+	rc = MLOG_OK;
+done:
+	ERR_clear_error();
+	BIO_free(bio);
+	EVP_PKEY_free(key);
+	BN_free(e);
+	EVP_PKEY_CTX_free(ctx);
 	return rc;
 }
 

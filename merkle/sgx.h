@@ -84,11 +84,19 @@
  * mlog_sgx_sigstruct_verify_q): a SIGSTRUCT that decodes may still fail
  * them, which is MLOG_ERR_VERIFY, never MLOG_ERR_MALFORMED.
  *
+ * Signing (mlog_sgx_sigstruct_init, mlog_sgx_sigstruct_sign,
+ * mlog_sgx_key_generate) exists for test data and demos: synthetic
+ * enclaves that `mlog measure` and `mlog diff` read like real ones. It
+ * signs what sgx_sign and gramine-sgx-sign sign, the same way, but makes
+ * no enclave (no MRENCLAVE is computed from pages; the caller sets it).
+ *
  * Thread-safety: pure functions over caller memory; OpenSSL 3 is
  * thread-safe for what they use.
  * Ownership: every buffer and struct is the caller's; decoders copy what
  * they keep (the SIGSTRUCT bytes), so the input may be unmapped afterwards.
- * Decoders leave *out untouched on failure.
+ * Decoders and the signer leave their outputs untouched on failure.
+ * mlog_sgx_key_generate returns a malloc'd private key that the caller
+ * wipes and frees.
  */
 #ifndef MLOG_SGX_H
 #define MLOG_SGX_H
@@ -148,6 +156,11 @@
 #define MLOG_SGX_RESERVED_910 0x2u      /* 910, 2 bytes, signed */
 #define MLOG_SGX_RESERVED_992 0x4u      /* 992, 16 bytes, signed */
 #define MLOG_SGX_RESERVED_1028 0x8u     /* 1028, 12 bytes, not signed */
+
+/* An RSA-3072 private key in PEM is about 2.5 KB; longer input is
+ * refused before parsing. */
+#define MLOG_SGX_KEY_PEM_MAX 16384
+#define MLOG_SGX_KEY_BITS 3072
 
 /* ATTRIBUTES.FLAGS bits (TEE-FORMATS §1). */
 #define MLOG_SGX_FLAG_INIT UINT64_C(0x1)
@@ -286,6 +299,42 @@ int mlog_sgx_sigstruct_verify(const struct mlog_sgx_sigstruct *s,
  * differs, or the modulus is zero), MLOG_ERR_NOMEM or MLOG_ERR_INTERNAL.
  */
 int mlog_sgx_sigstruct_verify_q(const struct mlog_sgx_sigstruct *s,
+	struct mlog_error *err) MLOG_MUST_CHECK;
+
+/*
+ * Writes an unsigned SIGSTRUCT template into ss: all zero except the SDM
+ * constants HEADER (type 0) and HEADER2 and EXPONENT = 3, so that once
+ * the caller has set the fields it wants and called
+ * mlog_sgx_sigstruct_sign, it decodes (rule 2). Cannot fail.
+ */
+void mlog_sgx_sigstruct_init(uint8_t ss[MLOG_SGX_SIGSTRUCT_BYTES] /* OUT */);
+
+/*
+ * Signs a SIGSTRUCT in place, as sgx_sign does: stores the key's modulus
+ * (little-endian) and EXPONENT 3, signs bytes [0,128) || [900,1028) with
+ * RSASSA-PKCS1-v1_5 SHA-256, stores the signature little-endian, and
+ * computes q1 = floor(s^2 / n) and q2 = floor(((s^2 mod n) * s) / n).
+ * Every other byte of ss is kept as the caller set it. key_pem is an
+ * unencrypted PEM private key (PKCS#8 or traditional), at most
+ * MLOG_SGX_KEY_PEM_MAX bytes; the caller wipes it. The result passes
+ * mlog_sgx_sigstruct_verify and mlog_sgx_sigstruct_verify_q.
+ * Returns 0, MLOG_ERR_TOOBIG (key_pem too long), MLOG_ERR_MALFORMED (not
+ * a PEM private key), MLOG_ERR_RANGE (a key, but not RSA-3072 with
+ * e = 3: EINIT accepts no other), MLOG_ERR_NOMEM or MLOG_ERR_INTERNAL.
+ * ss is untouched on failure (signed in a copy).
+ */
+int mlog_sgx_sigstruct_sign(uint8_t ss[MLOG_SGX_SIGSTRUCT_BYTES] /* IN/OUT */,
+	const char *key_pem, size_t key_pem_len, struct mlog_error *err)
+	MLOG_MUST_CHECK;
+
+/*
+ * Generates an RSA-3072 key with public exponent 3 (OpenSSL, about a
+ * second of CPU) and returns it as an unencrypted PKCS#8 PEM in *pem
+ * (NUL-terminated, *pem_len bytes without the NUL). The caller owns it:
+ * wipe with sodium_memzero or OPENSSL_cleanse, then free(). Returns 0,
+ * MLOG_ERR_NOMEM or MLOG_ERR_INTERNAL; *pem untouched on failure.
+ */
+int mlog_sgx_key_generate(char **pem /* OUT */, size_t *pem_len /* OUT */,
 	struct mlog_error *err) MLOG_MUST_CHECK;
 
 /*

@@ -7,10 +7,11 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
+#include <openssl/buffer.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
-#include <openssl/rsa.h>
+
+#include "sgx.h"
 
 /* RSA-3072, public exponent 3; a test key, published here on purpose. */
 static const char synth_key_pem[] =
@@ -86,37 +87,38 @@ EVP_PKEY *synth_key(void)
 	return key;
 }
 
+/* Parses a PEM private key (test helper). */
+static EVP_PKEY *key_from_pem(const char *pem, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	EVP_PKEY *key;
+
+	cr_assert_not_null(bio);
+	key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	cr_assert_not_null(key, "can't parse a PEM private key");
+	return key;
+}
+
 EVP_PKEY *synth_key_generate(void)
 {
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	BIGNUM *e = BN_new();
-	EVP_PKEY *key = NULL;
+	struct mlog_error err = { 0, "" };
+	char *pem = NULL;
+	size_t len = 0;
+	EVP_PKEY *key;
 
-	cr_assert_not_null(ctx);
-	cr_assert_not_null(e);
-	cr_assert_eq(BN_set_word(e, 3), 1);
-	cr_assert_eq(EVP_PKEY_keygen_init(ctx), 1);
-	cr_assert_eq(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 3072), 1);
-	cr_assert_eq(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e), 1);
-	cr_assert_eq(EVP_PKEY_generate(ctx, &key), 1);
-	BN_free(e);
-	EVP_PKEY_CTX_free(ctx);
+	cr_assert_eq(mlog_sgx_key_generate(&pem, &len, &err), MLOG_OK, "%s",
+		err.msg);
+	key = key_from_pem(pem, len);
+	OPENSSL_cleanse(pem, len);
+	free(pem);
 	return key;
 }
 
 void synth_body(uint8_t ss[SYNTH_SS])
 {
-	static const uint8_t header[16] = {
-		0x06, 0, 0, 0, 0xe1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0,
-	};
-	static const uint8_t header2[16] = {
-		1, 1, 0, 0, 0x60, 0, 0, 0, 0x60, 0, 0, 0, 1, 0, 0, 0,
-	};
-
-	memset(ss, 0, SYNTH_SS);
-	memcpy(ss, header, 16);
+	mlog_sgx_sigstruct_init(ss);
 	synth_le32(ss + 20, 0x20250131);
-	memcpy(ss + 24, header2, 16);
 	synth_le32(ss + 904, 0xffffffff);           /* MISCMASK */
 	synth_le64(ss + 928, 0x4);                  /* MODE64BIT */
 	synth_le64(ss + 936, 0x3);                  /* X87 | SSE */
@@ -128,44 +130,21 @@ void synth_body(uint8_t ss[SYNTH_SS])
 	synth_le16(ss + 1026, 3);
 }
 
+/* One implementation of SIGSTRUCT signing: the library's
+ * (mlog_sgx_sigstruct_sign), fed the key as PEM. */
 void synth_sign(uint8_t ss[SYNTH_SS], EVP_PKEY *key)
 {
-	uint8_t msg[256], sig[384];
-	size_t sig_len = sizeof(sig);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	BN_CTX *bn = BN_CTX_new();
-	BIGNUM *n = NULL, *s, *t = BN_new(), *r = BN_new(), *q = BN_new();
+	struct mlog_error err = { 0, "" };
+	BIO *bio = BIO_new(BIO_s_mem());
+	BUF_MEM *mem = NULL;
 
-	cr_assert(md != NULL && bn != NULL && t != NULL && r != NULL &&
-		q != NULL);
-	cr_assert_eq(EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n), 1);
-	cr_assert_eq(BN_num_bytes(n), 384);
-	cr_assert_eq(BN_bn2lebinpad(n, ss + 128, 384), 384);
-	synth_le32(ss + 512, 3);
-	memcpy(msg, ss, 128);
-	memcpy(msg + 128, ss + 900, 128);
-	cr_assert_eq(EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL,
-		key, NULL), 1);
-	cr_assert_eq(EVP_DigestSign(md, sig, &sig_len, msg, sizeof(msg)), 1);
-	cr_assert_eq(sig_len, 384);
-	for (int i = 0; i < 384; i++)
-		ss[516 + i] = sig[383 - i];
-	/* q1 = floor(s^2 / n), q2 = floor(((s^2 mod n) * s) / n). */
-	s = BN_bin2bn(sig, 384, NULL);
-	cr_assert_not_null(s);
-	cr_assert_eq(BN_sqr(t, s, bn), 1);
-	cr_assert_eq(BN_div(q, r, t, n, bn), 1);
-	cr_assert_eq(BN_bn2lebinpad(q, ss + 1040, 384), 384);
-	cr_assert_eq(BN_mul(t, r, s, bn), 1);
-	cr_assert_eq(BN_div(q, NULL, t, n, bn), 1);
-	cr_assert_eq(BN_bn2lebinpad(q, ss + 1424, 384), 384);
-	BN_free(n);
-	BN_free(s);
-	BN_free(t);
-	BN_free(r);
-	BN_free(q);
-	BN_CTX_free(bn);
-	EVP_MD_CTX_free(md);
+	cr_assert_not_null(bio);
+	cr_assert_eq(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL,
+		NULL), 1);
+	cr_assert_eq(BIO_get_mem_ptr(bio, &mem), 1);
+	cr_assert_eq(mlog_sgx_sigstruct_sign(ss, mem->data, mem->length,
+		&err), MLOG_OK, "%s", err.msg);
+	BIO_free(bio);
 }
 
 static size_t align_up(size_t v, uint64_t a)

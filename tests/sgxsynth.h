@@ -22,16 +22,18 @@
 /* The embedded RSA-3072 e = 3 test key (caller frees with EVP_PKEY_free). */
 EVP_PKEY *synth_key(void);
 
-/* A freshly generated RSA-3072 e = 3 key (slow: about a second). */
+/* A freshly generated RSA-3072 e = 3 key (slow: about a second), made by
+ * mlog_sgx_key_generate. */
 EVP_PKEY *synth_key_generate(void);
 
-/* An unsigned SIGSTRUCT body: SDM header/header2, vendor 0, date
- * 2025-01-31, MODE64BIT, xfrm 0x3, attributemask all ones (so DEBUG is
- * enforced: production-only), a patterned MRENCLAVE, isvprodid 7, isvsvn
- * 3; key fields zero. */
+/* An unsigned SIGSTRUCT body (mlog_sgx_sigstruct_init): SDM header and
+ * header2, exponent 3, vendor 0, date 2025-01-31, MODE64BIT, xfrm 0x3,
+ * attributemask all ones (so DEBUG is enforced: production-only), a
+ * patterned MRENCLAVE, isvprodid 7, isvsvn 3; the other key fields zero. */
 void synth_body(uint8_t ss[SYNTH_SS]);
 
-/* Fills modulus, exponent, signature, q1 and q2 of ss with key. */
+/* Fills modulus, exponent, signature, q1 and q2 of ss with key, through
+ * mlog_sgx_sigstruct_sign (the one implementation). */
 void synth_sign(uint8_t ss[SYNTH_SS], EVP_PKEY *key);
 
 /* Little-endian stores into a buffer. */

@@ -10,17 +10,24 @@
  * Self-contained: SIGSTRUCTs signed here with an RSA-3072 e = 3 key (the
  * embedded one and a fresh one), a pair differing only in DEBUG, synthetic
  * ELF64/ELF32 files with several metadata entries (agreeing or not),
- * extended section numbering and .oeinfo; a table of malformed ELFs and
+ * extended section numbering and .oeinfo. Signing (the SIGSTRUCT
+ * template, mlog_sgx_sigstruct_sign, mlog_sgx_key_generate): checked with
+ * OpenSSL and the SDK's other q2 formula independently, a real body
+ * re-signed, and a table of keys EINIT refuses; a table of malformed ELFs and
  * SIGSTRUCTs with the error each must give; random mutations that must
  * never crash. Every input is passed in an exact-size heap buffer so that
  * ASan sees any read past its end.
  */
 #include <inttypes.h>
+#include <openssl/bn.h>
+#include <openssl/buffer.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "sgx.h"
 #include "sgxsynth.h"
 #include "support.h"
@@ -1052,4 +1059,304 @@ Test(sgx, reserved_ranges)
 	}
 	cr_assert_eq(mlog_sgx_reserved_range(4, &off, &len), MLOG_ERR_RANGE);
 	cr_assert_eq(off, 1028);
+}
+
+/* ---- signing: mlog_sgx_sigstruct_init / _sign, mlog_sgx_key_generate ---- */
+
+/* PEM of a private key, malloc'd and NUL-terminated. */
+static char *pem_of(EVP_PKEY *key, size_t *len)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	BUF_MEM *mem = NULL;
+	char *out;
+
+	cr_assert_not_null(bio);
+	cr_assert_eq(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL,
+		NULL), 1);
+	cr_assert_eq(BIO_get_mem_ptr(bio, &mem), 1);
+	out = malloc(mem->length + 1);
+	cr_assert_not_null(out);
+	memcpy(out, mem->data, mem->length);
+	out[mem->length] = '\0';
+	*len = mem->length;
+	BIO_free(bio);
+	return out;
+}
+
+static EVP_PKEY *rsa_key(unsigned bits, unsigned e)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	BIGNUM *bn = BN_new();
+	EVP_PKEY *key = NULL;
+
+	cr_assert(ctx != NULL && bn != NULL);
+	cr_assert_eq(BN_set_word(bn, e), 1);
+	cr_assert_eq(EVP_PKEY_keygen_init(ctx), 1);
+	cr_assert_eq(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits), 1);
+	cr_assert_eq(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, bn), 1);
+	cr_assert_eq(EVP_PKEY_generate(ctx, &key), 1);
+	BN_free(bn);
+	EVP_PKEY_CTX_free(ctx);
+	return key;
+}
+
+/* The template is the SDM constants and nothing else (SDM vol. 3D
+ * table 38-19: HEADER 06000000E10000000000010000000000, HEADER2
+ * 01010000600000006000000001000000, EXPONENT 3). */
+Test(sgx, sigstruct_init_template)
+{
+	static const char header[] = "06000000e10000000000010000000000";
+	static const char header2[] = "01010000600000006000000001000000";
+	uint8_t ss[SYNTH_SS], want[16];
+	struct mlog_sgx_sigstruct s;
+
+	memset(ss, 0xa5, sizeof(ss));
+	mlog_sgx_sigstruct_init(ss);
+	cr_assert_eq(mlog_codec_hex_decode(want, 16, header, 32), MLOG_OK);
+	cr_assert_eq(memcmp(ss, want, 16), 0);
+	cr_assert_eq(mlog_codec_hex_decode(want, 16, header2, 32), MLOG_OK);
+	cr_assert_eq(memcmp(ss + 24, want, 16), 0);
+	cr_assert_eq(ss[512], 3);
+	for (size_t i = 0; i < sizeof(ss); i++) {
+		if (i < 16 || (i >= 24 && i < 40) || i == 512)
+			continue;
+		cr_assert_eq(ss[i], 0, "byte %zu", i);
+	}
+	/* It decodes (not all zero, constants right), and does not verify:
+	 * it is not signed yet. */
+	cr_assert_eq(mlog_sgx_sigstruct_decode(&s, ss, sizeof(ss), NULL), 0);
+	cr_assert_eq(s.exponent, 3);
+	cr_assert_eq(verify(&s), MLOG_ERR_VERIFY);
+}
+
+/* Signing writes the key fields only, deterministically (PKCS#1 v1.5),
+ * and the result checks with OpenSSL directly and with q1/q2 recomputed
+ * by the other formula of the SDK, floor((s^3 - q1*s*n) / n). */
+Test(sgx, sigstruct_sign_independent_check)
+{
+	struct mlog_error err = { 0, "" };
+	EVP_PKEY *key = synth_key();
+	size_t pem_len = 0;
+	char *pem = pem_of(key, &pem_len);
+	uint8_t ss[SYNTH_SS], body[SYNTH_SS], again[SYNTH_SS];
+	uint8_t n_be[384], s_be[384], msg[256], q[384];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	BN_CTX *bn = BN_CTX_new();
+	BIGNUM *n, *s, *q1, *q2, *t = BN_new(), *u = BN_new();
+
+	synth_body(body);
+	synth_le64(body + MLOG_SGX_OFF_ATTRIBUTES, 0x6);
+	memcpy(ss, body, sizeof(ss));
+	cr_assert_eq(mlog_sgx_sigstruct_sign(ss, pem, pem_len, &err), MLOG_OK,
+		"%s", err.msg);
+	for (size_t i = 0; i < sizeof(ss); i++) {
+		int key_field = (i >= 128 && i < 516 + 384) || i >= 1040;
+
+		if (!key_field)
+			cr_assert_eq(ss[i], body[i], "byte %zu changed", i);
+	}
+	memcpy(again, body, sizeof(again));
+	cr_assert_eq(mlog_sgx_sigstruct_sign(again, pem, pem_len, &err),
+		MLOG_OK);
+	cr_assert_eq(memcmp(ss, again, sizeof(ss)), 0, "not deterministic");
+
+	for (int i = 0; i < 384; i++) {
+		n_be[i] = ss[128 + 383 - i];
+		s_be[i] = ss[516 + 383 - i];
+	}
+	n = BN_bin2bn(n_be, 384, NULL);
+	s = BN_bin2bn(s_be, 384, NULL);
+	cr_assert(n != NULL && s != NULL && md != NULL && bn != NULL);
+	cr_assert_eq(BN_num_bits(n), 3072);
+	memcpy(msg, ss, 128);
+	memcpy(msg + 128, ss + 900, 128);
+	cr_assert_eq(EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL,
+		key, NULL), 1);
+	cr_assert_eq(EVP_DigestVerify(md, s_be, 384, msg, 256), 1);
+	/* q1 = floor(s^2 / n), q2 = floor((s^3 - q1*s*n) / n). */
+	q1 = BN_new();
+	q2 = BN_new();
+	cr_assert(q1 != NULL && q2 != NULL && t != NULL && u != NULL);
+	cr_assert_eq(BN_sqr(t, s, bn), 1);
+	cr_assert_eq(BN_div(q1, NULL, t, n, bn), 1);
+	cr_assert_eq(BN_bn2lebinpad(q1, q, 384), 384);
+	cr_assert_eq(memcmp(q, ss + MLOG_SGX_OFF_Q1, 384), 0);
+	cr_assert_eq(BN_mul(t, t, s, bn), 1);          /* s^3 */
+	cr_assert_eq(BN_mul(u, q1, s, bn), 1);
+	cr_assert_eq(BN_mul(u, u, n, bn), 1);          /* q1*s*n */
+	cr_assert_eq(BN_sub(t, t, u), 1);
+	cr_assert_eq(BN_div(q2, NULL, t, n, bn), 1);
+	cr_assert_eq(BN_bn2lebinpad(q2, q, 384), 384);
+	cr_assert_eq(memcmp(q, ss + MLOG_SGX_OFF_Q2, 384), 0);
+
+	BN_free(n);
+	BN_free(s);
+	BN_free(q1);
+	BN_free(q2);
+	BN_free(t);
+	BN_free(u);
+	BN_CTX_free(bn);
+	EVP_MD_CTX_free(md);
+	free(pem);
+	EVP_PKEY_free(key);
+}
+
+/* A real SIGSTRUCT's signed content re-signed with our key keeps every
+ * signed field (MRENCLAVE, attributes, ...) and gets our MRSIGNER. */
+Test(sgx, sigstruct_sign_resigns_real_body)
+{
+	struct mlog_error err = { 0, "" };
+	struct mlog_sgx_sigstruct orig, re;
+	EVP_PKEY *key;
+	uint8_t *data, ss[SYNTH_SS];
+	size_t len = 0, pem_len = 0;
+	char *pem;
+
+	TEST_REQUIRE_SHARED();
+	data = (uint8_t *)test_read_shared(
+		"samples/sgx/intel-le_prod_css-sdk1.7.bin", &len);
+	cr_assert_eq(len, SYNTH_SS);
+	cr_assert_eq(mlog_sgx_sigstruct_decode(&orig, data, len, NULL), 0);
+	key = synth_key();
+	pem = pem_of(key, &pem_len);
+	memcpy(ss, data, len);
+	cr_assert_eq(mlog_sgx_sigstruct_sign(ss, pem, pem_len, &err), MLOG_OK,
+		"%s", err.msg);
+	cr_assert_eq(mlog_sgx_sigstruct_decode(&re, ss, sizeof(ss), NULL), 0);
+	cr_assert_eq(verify(&re), MLOG_OK);
+	cr_assert_eq(verify_q(&re), MLOG_OK);
+	cr_assert_eq(memcmp(re.mrenclave, orig.mrenclave, 32), 0);
+	cr_assert_eq(re.attributes, orig.attributes);
+	cr_assert_eq(re.isvsvn, orig.isvsvn);
+	cr_assert_eq(re.date, orig.date);
+	cr_assert_neq(memcmp(re.mrsigner, orig.mrsigner, 32), 0);
+	free(pem);
+	EVP_PKEY_free(key);
+	free(data);
+}
+
+/* Keys EINIT would refuse, and inputs that are no key: each fails with
+ * its code and leaves the SIGSTRUCT untouched. */
+Test(sgx, sigstruct_sign_rejects_bad_keys)
+{
+	EVP_PKEY *keys[3];
+	char *pems[6];
+	size_t lens[6];
+	static const int want[] = {
+		MLOG_ERR_RANGE,         /* RSA-2048, e = 3 */
+		MLOG_ERR_RANGE,         /* RSA-3072, e = 65537 */
+		MLOG_ERR_RANGE,         /* Ed25519 */
+		MLOG_ERR_MALFORMED,     /* garbage */
+		MLOG_ERR_MALFORMED,     /* a public key */
+		MLOG_ERR_MALFORMED,     /* empty */
+	};
+	static const char *what[] = {
+		"RSA-2048", "e = 65537", "Ed25519", "garbage", "public key",
+		"empty",
+	};
+	uint8_t ss[SYNTH_SS], before[SYNTH_SS];
+	BIO *bio;
+	BUF_MEM *mem = NULL;
+
+	keys[0] = rsa_key(2048, 3);
+	keys[1] = rsa_key(3072, 65537);
+	keys[2] = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	cr_assert_not_null(keys[2]);
+	for (int i = 0; i < 3; i++)
+		pems[i] = pem_of(keys[i], &lens[i]);
+	pems[3] = strdup("-----BEGIN PRIVATE KEY-----\nAAAA\n"
+		"-----END PRIVATE KEY-----\n");
+	lens[3] = strlen(pems[3]);
+	bio = BIO_new(BIO_s_mem());
+	cr_assert_eq(PEM_write_bio_PUBKEY(bio, keys[0]), 1);
+	cr_assert_eq(BIO_get_mem_ptr(bio, &mem), 1);
+	pems[4] = strndup(mem->data, mem->length);
+	lens[4] = mem->length;
+	BIO_free(bio);
+	pems[5] = strdup("");
+	lens[5] = 0;
+
+	synth_body(ss);
+	memcpy(before, ss, sizeof(ss));
+	for (int i = 0; i < 6; i++) {
+		struct mlog_error err = { 0, "" };
+		int rc = mlog_sgx_sigstruct_sign(ss, pems[i], lens[i], &err);
+
+		cr_assert_eq(rc, want[i], "%s: got %d (%s)", what[i], rc,
+			err.msg);
+		cr_assert_neq(err.msg[0], '\0', "%s: no message", what[i]);
+		cr_assert_eq(memcmp(ss, before, sizeof(ss)), 0,
+			"%s: output changed", what[i]);
+		free(pems[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		EVP_PKEY_free(keys[i]);
+}
+
+/* An encrypted key is refused (never a passphrase prompt), and input
+ * over the cap is refused before it is parsed. */
+Test(sgx, sigstruct_sign_rejects_encrypted_and_oversized)
+{
+	struct mlog_error err = { 0, "" };
+	EVP_PKEY *key = synth_key();
+	uint8_t ss[SYNTH_SS], before[SYNTH_SS];
+	BIO *bio = BIO_new(BIO_s_mem());
+	BUF_MEM *mem = NULL;
+	char *big;
+
+	cr_assert_not_null(bio);
+	cr_assert_eq(PEM_write_bio_PKCS8PrivateKey(bio, key,
+		EVP_aes_256_cbc(), "pass", 4, NULL, NULL), 1);
+	cr_assert_eq(BIO_get_mem_ptr(bio, &mem), 1);
+	synth_body(ss);
+	memcpy(before, ss, sizeof(ss));
+	cr_assert_eq(mlog_sgx_sigstruct_sign(ss, mem->data, mem->length,
+		&err), MLOG_ERR_MALFORMED, "%s", err.msg);
+	BIO_free(bio);
+
+	/* A valid key followed by padding past the cap: TOOBIG, not
+	 * parsed. */
+	big = calloc(1, MLOG_SGX_KEY_PEM_MAX + 2);
+	cr_assert_not_null(big);
+	memset(big, '\n', MLOG_SGX_KEY_PEM_MAX + 1);
+	cr_assert_eq(mlog_sgx_sigstruct_sign(ss, big, MLOG_SGX_KEY_PEM_MAX + 1,
+		&err), MLOG_ERR_TOOBIG, "%s", err.msg);
+	cr_assert_eq(memcmp(ss, before, sizeof(ss)), 0);
+	free(big);
+	EVP_PKEY_free(key);
+}
+
+/* A generated key is RSA-3072 with e = 3, PKCS#8 PEM, and signs. */
+Test(sgx, key_generate_rsa3072_e3)
+{
+	struct mlog_error err = { 0, "" };
+	struct mlog_sgx_sigstruct s;
+	char *pem = NULL;
+	size_t len = 0;
+	uint8_t ss[SYNTH_SS];
+	BIO *bio;
+	EVP_PKEY *key;
+	BIGNUM *e = NULL;
+
+	cr_assert_eq(mlog_sgx_key_generate(&pem, &len, &err), MLOG_OK, "%s",
+		err.msg);
+	cr_assert_eq(strlen(pem), len);
+	cr_assert(strncmp(pem, "-----BEGIN PRIVATE KEY-----\n", 28) == 0);
+	bio = BIO_new_mem_buf(pem, (int)len);
+	key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	cr_assert_not_null(key);
+	cr_assert(EVP_PKEY_is_a(key, "RSA"));
+	cr_assert_eq(EVP_PKEY_get_bits(key), 3072);
+	cr_assert_eq(EVP_PKEY_get_bn_param(key, "e", &e), 1);
+	cr_assert(BN_is_word(e, 3));
+	synth_body(ss);
+	cr_assert_eq(mlog_sgx_sigstruct_sign(ss, pem, len, &err), MLOG_OK,
+		"%s", err.msg);
+	cr_assert_eq(mlog_sgx_sigstruct_decode(&s, ss, sizeof(ss), NULL), 0);
+	cr_assert_eq(verify(&s), MLOG_OK);
+	cr_assert_eq(verify_q(&s), MLOG_OK);
+	BN_free(e);
+	EVP_PKEY_free(key);
+	free(pem);
 }
