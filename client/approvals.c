@@ -291,11 +291,12 @@ int cli_measure_covers(const struct cli_measure *a, const struct cli_measure *q,
 		return miss(why, cap, "it names debug, which was not given");
 	if (a->has_debug && a->debug != q->debug)
 		return miss(why, cap, "debug %s, not %s",
-			q->debug ? "true" : "false", a->debug ? "true" : "false");
+			q->debug ? "true" : "false",
+			a->debug ? "true" : "false");
 	return 1;
 }
 
-/* ---- records ------------------------------------------------------------ */
+/* ---- records ----------------------------------------------------------- */
 
 static char *dup_str(const json_t *j)
 {
@@ -334,15 +335,15 @@ void cli_record_clear(struct cli_record *r)
 	free(r->ticket);
 	free(r->approver);
 	free(r->reviewed_at);
-	json_decref(r->statement);
 	memset(r, 0, sizeof(*r));
 }
 
-/* Fills r's type-specific fields from the validated statement. */
-static int record_fields(struct cli_record *r, struct mlog_error *err)
+/* Fills r's fields from the validated statement st. */
+static int record_fields(struct cli_record *r, const json_t *st,
+	struct mlog_error *err)
 {
-	const json_t *pred = json_object_get(r->statement, "predicate");
-	const json_t *subj = json_object_get(r->statement, "subject");
+	const json_t *pred = json_object_get(st, "predicate");
+	const json_t *subj = json_object_get(st, "subject");
 	size_t i;
 	const json_t *v;
 	int rc;
@@ -406,7 +407,7 @@ int cli_record_parse(struct cli_record *out, uint64_t index,
 	struct mlog_dsse_envelope *env = NULL;
 	struct mlog_statement *st = NULL;
 	struct cli_record r;
-	json_error_t jerr;
+	json_t *st_json;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -425,11 +426,12 @@ int cli_record_parse(struct cli_record *out, uint64_t index,
 	r.type_uri = mlog_statement_type_uri(st->type);
 	r.decision = st->decision;
 	mlog_statement_free(st);
-	r.statement = json_loadb((const char *)env->payload,
-		env->payload_len, JSON_REJECT_DUPLICATES, &jerr);
+	/* statement.h validated this payload; it is parsed again here
+	 * for the fields, and not kept. */
+	st_json = json_loadb((const char *)env->payload, env->payload_len,
+		JSON_REJECT_DUPLICATES, NULL);
 	r.keyids = calloc(env->nsigs, sizeof(*r.keyids));
-	rc = r.statement == NULL || r.keyids == NULL ? MLOG_ERR_NOMEM
-						     : MLOG_OK;
+	rc = st_json == NULL || r.keyids == NULL ? MLOG_ERR_NOMEM : MLOG_OK;
 	for (size_t i = 0; rc == MLOG_OK && i < env->nsigs; i++) {
 		r.keyids[i] = strdup(env->sigs[i].keyid);
 		if (r.keyids[i] == NULL)
@@ -439,7 +441,8 @@ int cli_record_parse(struct cli_record *out, uint64_t index,
 	}
 	mlog_dsse_free(env);
 	if (rc == MLOG_OK)
-		rc = record_fields(&r, err);
+		rc = record_fields(&r, st_json, err);
+	json_decref(st_json);
 	if (rc != MLOG_OK) {
 		cli_record_clear(&r);
 		if (rc == MLOG_ERR_NOMEM)
@@ -452,7 +455,7 @@ int cli_record_parse(struct cli_record *out, uint64_t index,
 	return MLOG_OK;
 }
 
-/* ---- the index and the decision ----------------------------------------- */
+/* ---- the index and the decision ---------------------------------------- */
 
 struct cli_approval_key {
 	char value[CLI_MEASURE_HEX_MAX + 1];

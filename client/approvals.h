@@ -104,7 +104,6 @@ struct cli_record {
 	int has_build_entry;
 	uint64_t build_entry;
 	struct cli_measure approval;   /* the measurement it covers */
-	json_t *statement;         /* the whole statement (owned) */
 };
 
 /* Measurement field table lookups. */

@@ -146,8 +146,10 @@ static void search_measure(struct audit *a, const struct cli_measure *m)
 		/* The server indexes every id field (statement.h rule 16)
 		 * under these names (SPEC §3 /v1/search). */
 		static const char *const names[][2] = {
-			{ "mrenclave", "mrenclave" }, { "mrsigner", "mrsigner" },
-			{ "mrtd", "mrtd" }, { "measurement", "snp_measurement" },
+			{ "mrenclave", "mrenclave" },
+			{ "mrsigner", "mrsigner" },
+			{ "mrtd", "mrtd" },
+			{ "measurement", "snp_measurement" },
 			{ "pcr0", "pcr0" },
 		};
 

@@ -146,19 +146,43 @@ int cli_cmd_check(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	while ((ch = cli_getopt(argc, argv, opts, CLI_USAGE_CHECK)) != -1) {
 		switch (ch) {
-		case 'e': c.mrenclave = optarg; break;
-		case 's': c.mrsigner = optarg; break;
-		case 'v': isvsvn = optarg; break;
-		case 'p': isvprodid = optarg; break;
-		case 'd': debug = optarg; break;
-		case 't': tee = optarg; break;
-		case 'S': signers_path = optarg; break;
-		case 'L': url = optarg; break;
-		case 'P': policy = optarg; break;
-		case 'K': log_key = optarg; break;
-		case 'C': cache = optarg; break;
-		case 'h': cli_usage(CLI_USAGE_CHECK, NULL);
-		default: cli_usage(CLI_USAGE_CHECK, "unknown flag");
+		case 'e':
+			c.mrenclave = optarg;
+			break;
+		case 's':
+			c.mrsigner = optarg;
+			break;
+		case 'v':
+			isvsvn = optarg;
+			break;
+		case 'p':
+			isvprodid = optarg;
+			break;
+		case 'd':
+			debug = optarg;
+			break;
+		case 't':
+			tee = optarg;
+			break;
+		case 'S':
+			signers_path = optarg;
+			break;
+		case 'L':
+			url = optarg;
+			break;
+		case 'P':
+			policy = optarg;
+			break;
+		case 'K':
+			log_key = optarg;
+			break;
+		case 'C':
+			cache = optarg;
+			break;
+		case 'h':
+			cli_usage(CLI_USAGE_CHECK, NULL);
+		default:
+			cli_usage(CLI_USAGE_CHECK, "unknown flag");
 		}
 	}
 	if (optind != argc)

@@ -83,7 +83,7 @@ static int read_bundle(void *ctx, const struct mlog_tile *t, uint8_t **buf,
 	return MLOG_OK;
 }
 
-/* ---- witnesses ------------------------------------------------------------ */
+/* ---- witnesses --------------------------------------------------------- */
 
 struct wbuf {
 	char *p;
@@ -248,7 +248,7 @@ out:
 	cli_checkpoint_clear(&ours);
 }
 
-/* ---- one cycle ------------------------------------------------------------- */
+/* ---- one cycle --------------------------------------------------------- */
 
 static int is_verify(int rc)
 {

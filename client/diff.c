@@ -131,7 +131,7 @@ static size_t unchanged_keys(const struct cli_diff *d, char *out,
 	return count;
 }
 
-/* ---- text ---------------------------------------------------------------- */
+/* ---- text -------------------------------------------------------------- */
 
 /* The value shown for f in text: cut to 8 digits + "..." when long hex,
  * unless full, or the other side's cut would read the same. */
@@ -187,7 +187,7 @@ static void print_text(FILE *out, const struct cli_diff *d, int full)
 		fprintf(out, "  (%s unchanged)\n", keys);
 }
 
-/* ---- JSON ---------------------------------------------------------------- */
+/* ---- JSON -------------------------------------------------------------- */
 
 static json_t *side(const struct cli_fields *fs)
 {
@@ -264,7 +264,7 @@ static void print_json(FILE *out, const struct cli_diff *d)
 	json_decref(o);
 }
 
-/* ---- Markdown ------------------------------------------------------------ */
+/* ---- Markdown ---------------------------------------------------------- */
 
 /* A user-supplied label inside a code span: no backticks or newlines. */
 static void md_code(FILE *out, const char *s)

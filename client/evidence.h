@@ -31,15 +31,16 @@
  *      "log_key": "<vkey>", "quorum": "<name>"|"none", "cosignatures":
  *      [{"witness": "W1", "timestamp": T, "time": "<RFC 3339>"}...]},
  *    "policy": {"file": "policy"},
+ *    "files": [{"path": "policy", "sha256": "<hex>"}, {"path":
+ *      "checkpoint", ...}, {"path": "report.md", ...}],
  *    "entries": [{"index": I, "file": "entries/I.tlogproof",
- *      "kind": "build manifest"|"approval"|..., "matches_query": true,
- *      "server": {"signers": ["ci"], "integrated_at": "..."} | null}...],
+ *      "sha256": "<hex of that file>", "kind": "build manifest" |
+ *      "approval" | "revocation" | "SBOM" | "SLSA provenance",
+ *      "matches_query": true, "server": {"signers": ["ci"],
+ *      "integrated_at": "..."} | null}...],
  *    "measurements": [{"measurement": {...}, "status": "allowed" |
  *      "revoked" | "not approved", "decided_by": I | null,
- *      "ticket": "..." | null, "covered_by": [I...], "reason": "..."}...],
- *    "files": [{"path": "policy", "sha256": "<hex>"}, {"path":
- *      "checkpoint", ...}, {"path": "entries/I.tlogproof", ...}...,
- *      {"path": "report.md", ...}]}
+ *      "ticket": "..." | null, "covered_by": [I...]}...]}
  *
  * Only generator, generated_at, query, log.url, the entry indexes and
  * each entry's "server" object are inputs; everything else is derived
@@ -78,7 +79,10 @@
  * invalid (MLOG_ERR_VERIFY, MLOG_ERR_UNTRUSTED); 2 error (MLOG_ERR_IO,
  * MLOG_ERR_MALFORMED: not a bundle, MLOG_ERR_NOMEM, ...).
  *
- * Thread-safety: no shared state; one call per thread.
+ * Thread-safety: no shared state; one call per thread. Internally,
+ * cli_evidence_verify splits the entries of a large bundle between two
+ * threads of its own (joined before it returns); jansson must be built
+ * thread-safe (its default: atomic hash seeding), as Debian's is.
  * Ownership: inputs are borrowed; nothing is retained after a call.
  */
 #ifndef MLOG_CLI_EVIDENCE_H

@@ -41,7 +41,7 @@ char *cli_slurp(const char *path, size_t max, size_t *len)
 	return copy;
 }
 
-/* ---- HTTP ------------------------------------------------------------- */
+/* ---- HTTP -------------------------------------------------------------- */
 
 struct buf {
 	char *p;
@@ -133,7 +133,7 @@ long cli_log_post(struct cli_log *l, const char *path, const void *data,
 	return perform(l, path, data, data_len, body, len, NULL);
 }
 
-/* ---- tiles ------------------------------------------------------------ */
+/* ---- tiles ------------------------------------------------------------- */
 
 /* The cache file for a full tile: DIR/<hex sha256(url)>/<tile path>. */
 static int cache_path(struct cli_log *l, const char *tile_path, char *out,
@@ -216,7 +216,7 @@ static int read_tile(void *ctx, const struct mlog_tile *t, uint8_t *buf,
 	return MLOG_OK;
 }
 
-/* ---- setup ------------------------------------------------------------ */
+/* ---- setup ------------------------------------------------------------- */
 
 void cli_log_open(struct cli_log *l, const char *url, const char *policy_path,
 	const char *log_vkey, const char *cache_dir, int need_url)
@@ -304,7 +304,7 @@ void cli_log_close(struct cli_log *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* ---- checkpoints -------------------------------------------------------- */
+/* ---- checkpoints ------------------------------------------------------- */
 
 void cli_checkpoint_clear(struct cli_checkpoint *c)
 {

@@ -58,7 +58,7 @@ struct item {
 	int sig_bad;                    /* --signers check failed */
 	char msg[MLOG_ERROR_MSG_MAX];
 	char names[256];                /* verified signer names */
-	struct cli_record rec;          /* statement JSON dropped */
+	struct cli_record rec;
 };
 
 struct walk_ctx {
@@ -112,7 +112,7 @@ size_t cli_monitor_pending(const struct cli_monitor *m)
 	return m->npend;
 }
 
-/* ---- state on disk --------------------------------------------------------- */
+/* ---- state on disk ----------------------------------------------------- */
 
 static json_t *state_json(const struct cli_monitor *m)
 {
@@ -428,11 +428,17 @@ int cli_monitor_open(struct cli_monitor **out, const char *dir,
 		size_t done = 0;
 
 		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    (uint64_t)st.st_size > CLI_MONITOR_STATE_MAX ||
-		    (text = malloc((size_t)st.st_size + 1)) == NULL) {
+		    (uint64_t)st.st_size > CLI_MONITOR_STATE_MAX) {
 			close(fd);
 			rc = mlog_error_set(err, MLOG_ERR_IO, "%s: not a "
 				"readable state file", path);
+			goto fail;
+		}
+		text = malloc((size_t)st.st_size + 1);
+		if (text == NULL) {
+			close(fd);
+			rc = mlog_error_set(err, MLOG_ERR_NOMEM,
+				"out of memory");
 			goto fail;
 		}
 		while (done < (size_t)st.st_size) {
@@ -467,7 +473,7 @@ fail:
 	return rc;
 }
 
-/* ---- events ---------------------------------------------------------------- */
+/* ---- events ------------------------------------------------------------ */
 
 static json_t *event(const struct cli_monitor *m, const char *type,
 	const char *severity, uint64_t cp_size)
@@ -677,7 +683,7 @@ static void on_approval(struct cli_monitor *m,
 	emit(cfg, ev);
 }
 
-/* ---- reading entries ----------------------------------------------------- */
+/* ---- reading entries --------------------------------------------------- */
 
 static void progress(struct walk_ctx *w, int last)
 {
@@ -768,9 +774,6 @@ static int on_entry(void *ctx, uint64_t index, const uint8_t *entry,
 		it->bad = 1;
 		snprintf(it->msg, sizeof(it->msg), "%s", err.msg);
 	} else {
-		/* Only the light fields are kept. */
-		json_decref(it->rec.statement);
-		it->rec.statement = NULL;
 		if (w->cfg->signers != NULL &&
 		    cli_signerset_check(w->cfg->signers, entry, len,
 			mlog_statement_type_role(it->rec.type), it->names,
@@ -789,7 +792,7 @@ static int on_entry(void *ctx, uint64_t index, const uint8_t *entry,
 	return 0;
 }
 
-/* ---- advancing ------------------------------------------------------------- */
+/* ---- advancing --------------------------------------------------------- */
 
 /* The root of the first `small` leaves of tree (size, root), from its
  * authenticated tiles; plus (if proof) a consistency proof checked. */
@@ -887,7 +890,8 @@ int cli_monitor_advance(struct cli_monitor *m,
 		if (rc != MLOG_OK ||
 		    memcmp(got, m->root, MLOG_HASH_BYTES) != 0) {
 			snprintf(msg, sizeof(msg), "checkpoint of size %llu is "
-				"not consistent with the verified size %llu%s%s",
+				"not consistent with the verified size "
+				"%llu%s%s",
 				(unsigned long long)cp->size,
 				(unsigned long long)m->size,
 				rc != MLOG_OK ? ": " : "",

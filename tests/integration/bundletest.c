@@ -131,8 +131,17 @@ void bt_reseal(const char *dir, const char *rel)
 	m = json_loads(text, 0, NULL);
 	free(text);
 	cr_assert_not_null(m);
+	/* files[].path for the three top files, entries[].file for the
+	 * proofs. */
 	json_array_foreach(json_object_get(m, "files"), i, f) {
 		if (strcmp(json_string_value(json_object_get(f, "path")),
+			rel) == 0) {
+			json_object_set_new(f, "sha256", json_string(hex));
+			found = 1;
+		}
+	}
+	json_array_foreach(json_object_get(m, "entries"), i, f) {
+		if (strcmp(json_string_value(json_object_get(f, "file")),
 			rel) == 0) {
 			json_object_set_new(f, "sha256", json_string(hex));
 			found = 1;

@@ -40,7 +40,7 @@ TestSuite(cli_check, .init = setup, .timeout = 300);
 TestSuite(cli_monitor, .init = setup, .timeout = 300);
 TestSuite(witness, .init = setup, .timeout = 300);
 
-/* ---- running mlog ---------------------------------------------------------- */
+/* ---- running mlog ------------------------------------------------------ */
 
 struct run {
 	int status;
@@ -114,7 +114,7 @@ static void run_clear(struct run *r)
 	free(r->err);
 }
 
-/* ---- a log with signers ------------------------------------------------------ */
+/* ---- a log with signers ------------------------------------------------ */
 
 struct env {
 	struct itest_log log;
@@ -426,7 +426,7 @@ Test(cli_audit, byte_flip_sweep_over_a_real_bundle)
 	env_clear(&e);
 }
 
-/* ---- check ------------------------------------------------------------------ */
+/* ---- check ------------------------------------------------------------- */
 
 static json_t *check(struct env *e, int want, const char *const *extra,
 	const char *anchor_flag, const char *anchor)
@@ -584,7 +584,7 @@ Test(cli_check, decisions)
 	env_clear(&e);
 }
 
-/* ---- bad input: exit 2 with a message ---------------------------------------- */
+/* ---- bad input: exit 2 with a message ---------------------------------- */
 
 Test(cli_check, bad_arguments_exit_2)
 {
@@ -718,7 +718,7 @@ Test(cli_check, wrong_log_key_is_a_verification_failure)
 	env_clear(&e);
 }
 
-/* ---- monitor ------------------------------------------------------------------ */
+/* ---- monitor ----------------------------------------------------------- */
 
 static json_t *monitor(struct env *e, const char *state, int want,
 	const char *const *extra, const char *anchor_flag, const char *anchor)
@@ -883,7 +883,7 @@ Test(cli_monitor, forked_log_is_detected)
 	env_clear(&e);
 }
 
-/* ---- witnesses ------------------------------------------------------------------ */
+/* ---- witnesses --------------------------------------------------------- */
 
 /* Waits until the log serves a checkpoint of size n cosigned by w. */
 static void wait_witnessed(struct env *e, struct fakewitness *w, uint64_t n)
@@ -907,8 +907,8 @@ static void wait_witnessed(struct env *e, struct fakewitness *w, uint64_t n)
 			return;
 		usleep(10000);
 	}
-	cr_assert_fail("the log did not serve a checkpoint of size %llu cosigned "
-		"by the witness", (unsigned long long)n);
+	cr_assert_fail("the log did not serve a checkpoint of size %llu "
+		"cosigned by the witness", (unsigned long long)n);
 }
 
 static void write_policy(struct env *e, const char *name, const char *text)
