@@ -97,7 +97,7 @@ static void print_text(const char *path, const struct cli_enclave *ce)
 {
 	const struct mlog_sgx_enclave *e = &ce->e;
 	const struct mlog_sgx_sigstruct *s = &e->sig;
-	char date[16];
+	char date[CLI_FIELDS_DATE_MAX];
 
 	printf(LABEL "%s\n", "file", path);
 	if (e->source == MLOG_SGX_SOURCE_SIGSTRUCT)
@@ -137,7 +137,7 @@ static void print_text(const char *path, const struct cli_enclave *ce)
 		s->header_type != 0 ? " (debug-signed)" : "");
 	printf(LABEL "0x%" PRIx32 "%s\n", "vendor", s->vendor,
 		s->vendor == MLOG_SGX_VENDOR_INTEL ? " (Intel)" : "");
-	snprintf(date, sizeof(date), "%08" PRIx32, s->date);
+	cli_fields_date(date, s->date);
 	printf(LABEL "%s\n", "date", date);
 	printf(LABEL "0x%" PRIx32 "\n", "swdefined", s->swdefined);
 	text_reserved(s);
@@ -318,7 +318,7 @@ static void print_json(const char *path, const struct cli_enclave *ce)
 	const struct mlog_sgx_enclave *e = &ce->e;
 	const struct mlog_sgx_sigstruct *s = &e->sig;
 	json_t *o = jobj();
-	char date[16];
+	char date[CLI_FIELDS_DATE_MAX];
 
 	cli_json_set(o, "file", cli_json_str(path));
 	cli_json_set(o, "format", cli_json_str(mlog_sgx_source_name(
@@ -372,7 +372,7 @@ static void print_json(const char *path, const struct cli_enclave *ce)
 	cli_json_set(o, "header_type", jhex64(s->header_type));
 	cli_json_set(o, "debug_signed", json_boolean(s->header_type != 0));
 	cli_json_set(o, "vendor", jhex64(s->vendor));
-	snprintf(date, sizeof(date), "%08" PRIx32, s->date);
+	cli_fields_date(date, s->date);
 	cli_json_set(o, "date", cli_json_str(date));
 	cli_json_set(o, "swdefined", jhex64(s->swdefined));
 	cli_json_set(o, "reserved_nonzero", json_reserved(s));
