@@ -207,11 +207,19 @@ int cli_cmd_keygen(int argc, char **argv)
 
 	key_path = join(prefix, ".key");
 	pub_path = join(prefix, ".pub");
-	if (write_pem(key_path, 0600, pkey, 1) != 0)
+	/* On failure the key is freed before exiting, so that a refusal
+	 * (an existing file) leaves no leak for the sanitizer builds. */
+	if (write_pem(key_path, 0600, pkey, 1) != 0) {
+		int saved = errno;
+
+		EVP_PKEY_free(pkey);
+		errno = saved;
 		cli_err("can't create %s", key_path);
+	}
 	if (write_pem(pub_path, 0644, pkey, 0) != 0) {
 		int saved = errno;
 
+		EVP_PKEY_free(pkey);
 		unlink(key_path);   /* no private key without its public half */
 		errno = saved;
 		cli_err("can't create %s", pub_path);
