@@ -846,6 +846,22 @@ static int vfail(struct mlog_error *err, const char *fmt, ...)
 	return mlog_error_set(err, MLOG_ERR_VERIFY, "%s", msg);
 }
 
+/* render_report on another thread (cli_evidence_verify_trusted). */
+struct render_job {
+	const struct model *m;
+	char *out;
+	size_t len;
+	int rc;
+};
+
+static void *render_thread(void *arg)
+{
+	struct render_job *j = arg;
+
+	j->rc = render_report(j->m, &j->out, &j->len);
+	return NULL;
+}
+
 /* ---- common model steps ------------------------------------------------ */
 
 /* Parses entry e into its record and marks a match (no shared state). A
@@ -1754,18 +1770,32 @@ int cli_evidence_verify_trusted(const char *dir,
 		m.report_sha, err);
 	if (rc != MLOG_OK)
 		goto out;
-	if (render_report(&m, &report, &report_len) != MLOG_OK) {
-		rc = nomem(err);
-		goto out;
+	/* The report and the manifest are derived from the same read-only
+	 * model, so for a large bundle the report is rendered on a second
+	 * thread meanwhile (render_report only reads shared JSON, it takes
+	 * no reference). */
+	{
+		struct render_job rj = { &m, NULL, 0, MLOG_OK };
+		pthread_t tid;
+		int threaded = m.n >= VERIFY_THREADED_MIN &&
+			pthread_create(&tid, NULL, render_thread, &rj) == 0;
+
+		if (!threaded)
+			render_thread(&rj);
+		derived = derive_manifest(&m);
+		again = derived != NULL ? dump_manifest(derived, &again_len)
+					: NULL;
+		if (threaded)
+			pthread_join(tid, NULL);
+		report = rj.out;
+		report_len = rj.len;
+		if (rj.rc != MLOG_OK || again == NULL) {
+			rc = nomem(err);
+			goto out;
+		}
 	}
 	if (report_len != len || memcmp(report, text, len) != 0) {
 		rc = vfail(err, "report.md: not the report its entries give");
-		goto out;
-	}
-	derived = derive_manifest(&m);
-	again = derived != NULL ? dump_manifest(derived, &again_len) : NULL;
-	if (again == NULL) {
-		rc = nomem(err);
 		goto out;
 	}
 	if (again_len != mlen || memcmp(again, mtext, mlen) != 0) {
