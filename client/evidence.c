@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -937,6 +938,24 @@ static int write_at(int dirfd, const char *dir, const char *name,
 	return MLOG_OK;
 }
 
+/* rename(tmp, dir), refusing to replace a dir made meanwhile (plain
+ * rename would replace an empty one); where the file system lacks
+ * RENAME_NOREPLACE, an existing dir is checked for just before. */
+static int publish(const char *tmp, const char *dir)
+{
+	struct stat st;
+
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (lstat(dir, &st) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(tmp, dir);
+}
+
 static int item_cmp(const void *a, const void *b)
 {
 	const struct cli_evidence_item *x = *(const struct cli_evidence_item
@@ -1123,7 +1142,7 @@ int cli_evidence_write(const char *dir, const struct mlog_policy *pol,
 	/* One syncfs for the whole bundle rather than an fsync per file;
 	 * then the rename publishes it complete. A crash before the rename
 	 * leaves only the .partial directory. */
-	if (rc == MLOG_OK && (syncfs(dirfd) != 0 || rename(tmp, dir) != 0))
+	if (rc == MLOG_OK && (syncfs(dirfd) != 0 || publish(tmp, dir) != 0))
 		rc = mlog_error_set(err, MLOG_ERR_IO, "%s: %s", dir,
 			strerror(errno));
 out:
@@ -1188,7 +1207,10 @@ out:
 static int read_at(int dirfd, const char *shown, const char *name,
 	size_t max, char **out, size_t *len, struct mlog_error *err)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted in a bundle must not hang us; it is
+	 * then refused as not a regular file. */
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		O_CLOEXEC);
 	struct stat st;
 	char *buf;
 	size_t done = 0;

@@ -763,6 +763,27 @@ static void e_symlink(const char *dir, struct scene *s)
 	cr_assert_eq(symlink("report.copy", p), 0);
 }
 
+static void fifo_for(const char *dir, const char *name)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(mkfifo(p, 0644), 0);
+}
+
+static void e_fifo_report(const char *dir, struct scene *s)
+{
+	(void)s;
+	fifo_for(dir, "report.md");
+}
+
+static void e_fifo_manifest(const char *dir, struct scene *s)
+{
+	(void)s;
+	fifo_for(dir, "manifest.json");
+}
+
 static void e_not_json(const char *dir, struct scene *s)
 {
 	(void)s;
@@ -793,6 +814,10 @@ Test(evidence, tampering_fails)
 		  e_policy_other_log, MLOG_ERR_VERIFY },
 		{ "report.md a symlink", e_symlink, MLOG_ERR_VERIFY },
 		{ "manifest.json not JSON", e_not_json, MLOG_ERR_MALFORMED },
+		{ "report.md a FIFO (no hang)", e_fifo_report,
+		  MLOG_ERR_VERIFY },
+		{ "manifest.json a FIFO (no hang)", e_fifo_manifest,
+		  MLOG_ERR_MALFORMED },
 	};
 	struct scene s;
 	char master[300];
