@@ -40,7 +40,7 @@ static void init(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-TestSuite(cli_enclave, .init = init, .timeout = 120);
+TestSuite(cli_enclave, .init = init, .timeout = 300);
 
 struct run {
 	int code;               /* exit code; 128 + signal if killed */
