@@ -10,7 +10,7 @@
  * no file is left behind).
  *
  * --type note --name NAME: a signed-note key pair (C2SP signed-note) for a
- * log or a witness: PREFIX.key holds the skey (PRIVATE+KEY+..., 0600),
+ * log or a witness: PREFIX.key holds the skey (mode 0600),
  * PREFIX.vkey the vkey, which is also printed. --cosigner makes it a
  * cosignature/v1 (type 0x04) key, as witnesses use.
  */

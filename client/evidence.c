@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -846,6 +847,22 @@ static int vfail(struct mlog_error *err, const char *fmt, ...)
 	return mlog_error_set(err, MLOG_ERR_VERIFY, "%s", msg);
 }
 
+/* render_report on another thread (cli_evidence_verify_trusted). */
+struct render_job {
+	const struct model *m;
+	char *out;
+	size_t len;
+	int rc;
+};
+
+static void *render_thread(void *arg)
+{
+	struct render_job *j = arg;
+
+	j->rc = render_report(j->m, &j->out, &j->len);
+	return NULL;
+}
+
 /* ---- common model steps ------------------------------------------------ */
 
 /* Parses entry e into its record and marks a match (no shared state). A
@@ -919,6 +936,24 @@ static int write_at(int dirfd, const char *dir, const char *name,
 		return mlog_error_set(err, MLOG_ERR_IO, "%s/%s: %s", dir,
 			name, strerror(errno));
 	return MLOG_OK;
+}
+
+/* rename(tmp, dir), refusing to replace a dir made meanwhile (plain
+ * rename would replace an empty one); where the file system lacks
+ * RENAME_NOREPLACE, an existing dir is checked for just before. */
+static int publish(const char *tmp, const char *dir)
+{
+	struct stat st;
+
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (lstat(dir, &st) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(tmp, dir);
 }
 
 static int item_cmp(const void *a, const void *b)
@@ -1107,7 +1142,7 @@ int cli_evidence_write(const char *dir, const struct mlog_policy *pol,
 	/* One syncfs for the whole bundle rather than an fsync per file;
 	 * then the rename publishes it complete. A crash before the rename
 	 * leaves only the .partial directory. */
-	if (rc == MLOG_OK && (syncfs(dirfd) != 0 || rename(tmp, dir) != 0))
+	if (rc == MLOG_OK && (syncfs(dirfd) != 0 || publish(tmp, dir) != 0))
 		rc = mlog_error_set(err, MLOG_ERR_IO, "%s: %s", dir,
 			strerror(errno));
 out:
@@ -1172,7 +1207,10 @@ out:
 static int read_at(int dirfd, const char *shown, const char *name,
 	size_t max, char **out, size_t *len, struct mlog_error *err)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted in a bundle must not hang us; it is
+	 * then refused as not a regular file. */
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		O_CLOEXEC);
 	struct stat st;
 	char *buf;
 	size_t done = 0;
@@ -1754,18 +1792,32 @@ int cli_evidence_verify_trusted(const char *dir,
 		m.report_sha, err);
 	if (rc != MLOG_OK)
 		goto out;
-	if (render_report(&m, &report, &report_len) != MLOG_OK) {
-		rc = nomem(err);
-		goto out;
+	/* The report and the manifest are derived from the same read-only
+	 * model, so for a large bundle the report is rendered on a second
+	 * thread meanwhile (render_report only reads shared JSON, it takes
+	 * no reference). */
+	{
+		struct render_job rj = { &m, NULL, 0, MLOG_OK };
+		pthread_t tid;
+		int threaded = m.n >= VERIFY_THREADED_MIN &&
+			pthread_create(&tid, NULL, render_thread, &rj) == 0;
+
+		if (!threaded)
+			render_thread(&rj);
+		derived = derive_manifest(&m);
+		again = derived != NULL ? dump_manifest(derived, &again_len)
+					: NULL;
+		if (threaded)
+			pthread_join(tid, NULL);
+		report = rj.out;
+		report_len = rj.len;
+		if (rj.rc != MLOG_OK || again == NULL) {
+			rc = nomem(err);
+			goto out;
+		}
 	}
 	if (report_len != len || memcmp(report, text, len) != 0) {
 		rc = vfail(err, "report.md: not the report its entries give");
-		goto out;
-	}
-	derived = derive_manifest(&m);
-	again = derived != NULL ? dump_manifest(derived, &again_len) : NULL;
-	if (again == NULL) {
-		rc = nomem(err);
 		goto out;
 	}
 	if (again_len != mlen || memcmp(again, mtext, mlen) != 0) {

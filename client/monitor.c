@@ -628,6 +628,11 @@ static void on_manifest(struct cli_monitor *m,
 				cli_errx("out of memory");
 		}
 	}
+	if (r->nmeasures == 0) {
+		/* A manifest without measurements: nothing to drift. */
+		free(key);
+		return;
+	}
 	drift(m, cfg, m->builds, "build_id", r->build_id, it->index, key,
 		cp_size);
 	for (size_t s = 0; s < r->nsubjects; s++) {

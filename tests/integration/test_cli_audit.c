@@ -11,6 +11,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -880,6 +883,164 @@ Test(cli_monitor, forked_log_is_detected)
 	cr_expect_eq(count(ev, "measurement_published"), 0, "nothing from "
 		"the fork is reported as published");
 	json_decref(ev);
+	env_clear(&e);
+}
+
+/* Starts `mlog monitor` (no --once) with stdout on a pipe and stderr on
+ * errfd (-1: a temporary file); returns its pid and the pipe. */
+static pid_t monitor_start(struct env *e, const char *state, int errfd,
+	int *out_fd)
+{
+	const char *bin = getenv("MLOG_BIN");
+	const char *argv[] = { bin, "monitor", "--state", state,
+		"--interval", "1", "--grace", "3600", "--log", e->log.url,
+		"--log-key", e->vkey, NULL };
+	int fds[2];
+	pid_t pid;
+
+	cr_assert_not_null(bin);
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		if (errfd >= 0)
+			dup2(errfd, STDERR_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	*out_fd = fds[0];
+	return pid;
+}
+
+/* Reads from fd until text holds n lines or 20 s pass. */
+static void read_lines(int fd, char *buf, size_t cap, size_t *len, int n)
+{
+	for (int waited = 0; waited < 2000; waited++) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int lines = 0;
+
+		for (size_t i = 0; i < *len; i++)
+			lines += buf[i] == '\n';
+		if (lines >= n)
+			return;
+		if (poll(&p, 1, 10) == 1) {
+			ssize_t k = read(fd, buf + *len, cap - 1 - *len);
+
+			if (k <= 0)
+				return;
+			*len += (size_t)k;
+			buf[*len] = '\0';
+		}
+	}
+}
+
+/* Waits up to 10 s for pid; returns its exit status, or -1. */
+static int wait_exit(pid_t pid)
+{
+	for (int i = 0; i < 1000; i++) {
+		int status = 0;
+
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status)
+						 : 128 + WTERMSIG(status);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+Test(cli_monitor, polls_and_stops_cleanly_on_signals)
+{
+	static const int sigs[] = { SIGTERM, SIGINT };
+	struct env e;
+	char state[300], buf[65536], want[64];
+	int posted = 0;
+
+	env_init(&e, NULL);
+	post_manifest(&e, 1);
+	posted++;
+	for (size_t k = 0; k < 2; k++) {
+		size_t len = 0;
+		int fd;
+		pid_t pid;
+
+		snprintf(state, sizeof(state), "%s/state%zu", e.tmp, k);
+		pid = monitor_start(&e, state, -1, &fd);
+		/* First pass: every build so far is published. */
+		read_lines(fd, buf, sizeof(buf), &len, posted);
+		cr_assert_not_null(strstr(buf, "measurement_published"),
+			"%s", buf);
+		/* A new entry is seen by a later pass, without restarting. */
+		post_manifest(&e, (uint64_t)(10 + k));
+		posted++;
+		read_lines(fd, buf, sizeof(buf), &len, posted);
+		snprintf(want, sizeof(want), "\"log_index\":%d", posted - 1);
+		cr_assert_not_null(strstr(buf, want), "%s", buf);
+		kill(pid, sigs[k]);
+		cr_expect_eq(wait_exit(pid), 0, "stops cleanly on signal %d",
+			sigs[k]);
+		close(fd);
+		{
+			char *st = bt_read(state, "state.json", NULL);
+
+			snprintf(want, sizeof(want), "\"position\": %d",
+				posted);
+			cr_expect_not_null(strstr(st, want), "the last pass "
+				"was saved: %s", st);
+			free(st);
+		}
+		/* The lock went with the process: --once runs now. */
+		{
+			json_t *ev = monitor(&e, state, 0, NULL, "--log-key",
+				e.vkey);
+
+			cr_expect_eq(json_array_size(ev), 0);
+			json_decref(ev);
+		}
+	}
+	env_clear(&e);
+}
+
+Test(cli_monitor, progress_bar_only_on_a_terminal)
+{
+	struct env e;
+	char state[300], buf[65536], bar[4096];
+	size_t len = 0, blen = 0;
+	int master = -1, slave = -1, fd;
+	pid_t pid;
+
+	env_init(&e, NULL);
+	for (uint64_t i = 0; i < 3; i++)
+		post_manifest(&e, 100 + i);
+	cr_assert_eq(openpty(&master, &slave, NULL, NULL, NULL), 0);
+	snprintf(state, sizeof(state), "%s/state", e.tmp);
+	pid = monitor_start(&e, state, slave, &fd);
+	close(slave);
+	read_lines(fd, buf, sizeof(buf), &len, 3);
+	kill(pid, SIGTERM);
+	cr_expect_eq(wait_exit(pid), 0);
+	for (int i = 0; i < 100; i++) {
+		struct pollfd p = { master, POLLIN, 0 };
+		ssize_t k;
+
+		if (poll(&p, 1, 10) != 1)
+			break;
+		k = read(master, bar + blen, sizeof(bar) - 1 - blen);
+		if (k <= 0)
+			break;
+		blen += (size_t)k;
+	}
+	bar[blen] = '\0';
+	cr_expect_not_null(strstr(bar, "3/3 entries"), "no bar on the "
+		"terminal: %s", bar);
+	cr_expect_not_null(strchr(bar, '\r'), "%s", bar);
+	close(master);
+	close(fd);
 	env_clear(&e);
 }
 

@@ -763,6 +763,27 @@ static void e_symlink(const char *dir, struct scene *s)
 	cr_assert_eq(symlink("report.copy", p), 0);
 }
 
+static void fifo_for(const char *dir, const char *name)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	cr_assert_eq(unlink(p), 0);
+	cr_assert_eq(mkfifo(p, 0644), 0);
+}
+
+static void e_fifo_report(const char *dir, struct scene *s)
+{
+	(void)s;
+	fifo_for(dir, "report.md");
+}
+
+static void e_fifo_manifest(const char *dir, struct scene *s)
+{
+	(void)s;
+	fifo_for(dir, "manifest.json");
+}
+
 static void e_not_json(const char *dir, struct scene *s)
 {
 	(void)s;
@@ -793,6 +814,10 @@ Test(evidence, tampering_fails)
 		  e_policy_other_log, MLOG_ERR_VERIFY },
 		{ "report.md a symlink", e_symlink, MLOG_ERR_VERIFY },
 		{ "manifest.json not JSON", e_not_json, MLOG_ERR_MALFORMED },
+		{ "report.md a FIFO (no hang)", e_fifo_report,
+		  MLOG_ERR_VERIFY },
+		{ "manifest.json a FIFO (no hang)", e_fifo_manifest,
+		  MLOG_ERR_MALFORMED },
 	};
 	struct scene s;
 	char master[300];
@@ -816,6 +841,62 @@ Test(evidence, tampering_fails)
 		cr_expect_neq(err.msg[0], '\0', "%s: no message",
 			edits[i].name);
 	}
+	scene_clear(&s);
+}
+
+/* A bundle large enough to be verified on two threads: valid, and a
+ * tampered entry in either half is found, the lower one reported. */
+Test(evidence, large_bundle_on_two_threads)
+{
+	struct scene s;
+	struct mlog_policy *pol;
+	struct mlog_error err = { 0, "" };
+	char out[300], *note = NULL, *st, sub[65], mr[65], label[32];
+	size_t len = 0;
+	uint64_t n;
+
+	scene_init(&s);
+	for (int i = 0; i < 300; i++) {
+		snprintf(label, sizeof(label), "big-%d", i);
+		bt_hex32(mr, label);
+		bt_hex32(sub, label + 1);
+		snprintf(label, sizeof(label), "build-big-%d", i);
+		st = bt_manifest(label, mr, s.ms, 7, sub);
+		append(&s, st);
+		free(st);
+	}
+	n = s.log.n;
+	cr_assert_gt(n, 256);
+	pol = policy(&s, "W1");
+	cr_assert_eq(memlog_checkpoint(&s.log, n, &note, &len), MLOG_OK);
+	cr_assert_eq(memlog_cosign(&note, &len, &s.w1, 1764072000), MLOG_OK);
+	snprintf(out, sizeof(out), "%s/big", s.dir);
+	cr_assert_eq(write_bundle(&s, out, pol, note, len, n, "mrsigner",
+		s.ms, &err), MLOG_OK, "%s", err.msg);
+	cr_expect_eq(cli_evidence_verify(out, NULL, &err), MLOG_OK, "%s",
+		err.msg);
+	/* Entry 250 (second half) swapped for entry 251, resealed. */
+	{
+		size_t l1 = 0;
+		char *t1 = bt_read(out, "entries/251.tlogproof", &l1);
+
+		bt_write(out, "entries/250.tlogproof", t1, l1);
+		bt_reseal(out, "entries/250.tlogproof");
+		cr_expect_eq(cli_evidence_verify(out, NULL, &err),
+			MLOG_ERR_VERIFY);
+		cr_expect_not_null(strstr(err.msg, "entries/250.tlogproof"),
+			"%s", err.msg);
+		/* And entry 3 (first half): the lower one is reported. */
+		bt_write(out, "entries/3.tlogproof", t1, l1);
+		bt_reseal(out, "entries/3.tlogproof");
+		cr_expect_eq(cli_evidence_verify(out, NULL, &err),
+			MLOG_ERR_VERIFY);
+		cr_expect_not_null(strstr(err.msg, "entries/3.tlogproof"),
+			"%s", err.msg);
+		free(t1);
+	}
+	free(note);
+	mlog_policy_free(pol);
 	scene_clear(&s);
 }
 
