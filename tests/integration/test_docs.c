@@ -4,7 +4,9 @@
  * command line in README.md and the .md files of docs/ must name a
  * subcommand the program has and use only flags its --help lists; every
  * key of a documented mlogd.conf or mlog-witness.conf must be a `serve`
- * flag. A renamed or removed flag fails this test until the documents
+ * flag; and every relative link must lead to a file that exists and,
+ * with "#anchor", to a heading it has (GitHub's anchor rules). A renamed
+ * or removed flag, file or section fails this test until the documents
  * follow.
  *
  * What counts as a command line:
@@ -37,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,6 +73,7 @@ struct checker {
 	size_t report_len;
 	size_t ncommands;       /* command lines checked */
 	size_t nkeys;           /* config keys checked */
+	size_t nlinks;          /* relative links checked */
 	size_t nproblems;
 };
 
@@ -718,6 +722,175 @@ static void check_markdown(struct checker *c, const char *file,
 	free(lines);
 }
 
+/* ---- links between the documents ----------------------------------------- */
+
+/*
+ * GitHub's heading anchors: the heading's text (after the #s) with HTML
+ * entities &lt; &gt; &amp; decoded, lowercased, every character but
+ * letters, digits, '-', '_' and spaces dropped (non-ASCII bytes too: our
+ * headings use them only for punctuation such as "—" and "§"), spaces
+ * turned into '-'. A repeated anchor gets "-1", "-2", ...
+ */
+static void slug_of(char *out, size_t cap, const char *h)
+{
+	size_t o = 0;
+
+	for (const char *p = h; *p != '\0' && o + 1 < cap; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (strncmp(p, "&lt;", 4) == 0 || strncmp(p, "&gt;", 4) == 0) {
+			p += 3;
+			continue;
+		}
+		if (strncmp(p, "&amp;", 5) == 0) {
+			p += 4;
+			continue;
+		}
+		if (isalnum(ch) || ch == '-' || ch == '_')
+			out[o++] = (char)tolower(ch);
+		else if (ch == ' ')
+			out[o++] = '-';
+	}
+	out[o] = '\0';
+}
+
+/* The anchors of md, one per line in a malloc'd string ("\nslug\n..."). */
+static char *anchors_of(const char *md)
+{
+	size_t count = 0, len = 1, cap = 256;
+	char **lines = split_lines(md, &count);
+	char *out = malloc(cap);
+	int fenced = 0;
+
+	cr_assert_not_null(out);
+	out[0] = '\n';
+	out[1] = '\0';
+	for (size_t k = 0; k < count; k++) {
+		const char *l = lines[k], *t = l;
+		char slug[256], uniq[300], probe[310];
+		int level = 0;
+
+		while (*t == ' ')
+			t++;
+		if (strncmp(t, "```", 3) == 0)
+			fenced = !fenced;
+		while (l[level] == '#')
+			level++;
+		if (fenced || level == 0 || level > 6 || l[level] != ' ')
+			continue;
+		slug_of(slug, sizeof(slug), l + level + 1);
+		snprintf(uniq, sizeof(uniq), "%s", slug);
+		for (int i = 1;; i++) {
+			snprintf(probe, sizeof(probe), "\n%s\n", uniq);
+			if (strstr(out, probe) == NULL)
+				break;
+			snprintf(uniq, sizeof(uniq), "%s-%d", slug, i);
+		}
+		if (len + strlen(uniq) + 2 >= cap) {
+			cap = 2 * cap + strlen(uniq) + 2;
+			out = realloc(out, cap);
+			cr_assert_not_null(out);
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s\n", uniq);
+	}
+	for (size_t k = 0; k < count; k++)
+		free(lines[k]);
+	free(lines);
+	return out;
+}
+
+/* Reads a whole file, or NULL if it does not exist or is not a file. */
+static char *read_if_exists(const char *path)
+{
+	struct stat st;
+	size_t len = 0;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	return test_read_file(path, &len);
+}
+
+/* One link target of root/dir/file at line: a file, "#anchor" or
+ * "file#anchor". */
+static void check_link(struct checker *c, const char *root,
+	const char *dir, const char *file, int line, const char *target)
+{
+	const char *hash = strchr(target, '#');
+	char path[1200], want[300], *doc, *anchors;
+	int plen = hash != NULL ? (int)(hash - target) : (int)strlen(target);
+
+	c->nlinks++;
+	if (plen == 0)
+		snprintf(path, sizeof(path), "%s/%s", root, file);
+	else
+		snprintf(path, sizeof(path), "%s/%s%.*s", root, dir, plen,
+			target);
+	doc = read_if_exists(path);
+	if (doc == NULL) {
+		problem(c, file, line, "link to %s: no such file", target);
+		return;
+	}
+	if (hash != NULL && hash[1] != '\0') {
+		anchors = anchors_of(doc);
+		snprintf(want, sizeof(want), "\n%s\n", hash + 1);
+		if (strstr(anchors, want) == NULL)
+			problem(c, file, line, "link to %s: no such heading",
+				target);
+		free(anchors);
+	}
+	free(doc);
+}
+
+/*
+ * Every relative link of the document at root/file ([text](target),
+ * outside code blocks) must name a file that exists and, for
+ * "doc.md#anchor" or "#anchor", a heading that document has.
+ */
+static void check_links(struct checker *c, const char *root,
+	const char *file, const char *md)
+{
+	size_t count = 0;
+	char **lines = split_lines(md, &count);
+	char dir[512];
+	const char *slash = strrchr(file, '/');
+	int fenced = 0;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash != NULL ?
+		(int)(slash - file + 1) : 0, file);
+	for (size_t k = 0; k < count; k++) {
+		const char *t = lines[k];
+
+		while (*t == ' ')
+			t++;
+		if (strncmp(t, "```", 3) == 0)
+			fenced = !fenced;
+		if (fenced)
+			continue;
+		for (const char *p = strstr(lines[k], "]("); p != NULL;
+		     p = strstr(p + 2, "](")) {
+			const char *end = strchr(p + 2, ')');
+			char target[512];
+			size_t n;
+
+			if (end == NULL)
+				continue;
+			n = (size_t)(end - p - 2);
+			if (n >= sizeof(target))
+				continue;
+			memcpy(target, p + 2, n);
+			target[n] = '\0';
+			if (strstr(target, "://") != NULL ||
+			    strncmp(target, "mailto:", 7) == 0 ||
+			    strchr(target, ' ') != NULL)
+				continue;
+			check_link(c, root, dir, file, (int)k + 1, target);
+		}
+	}
+	for (size_t k = 0; k < count; k++)
+		free(lines[k]);
+	free(lines);
+}
+
 /* ---- the checker on known inputs ------------------------------------- */
 
 static void require_bins(void)
@@ -829,6 +1002,57 @@ Test(docs, checker_probes)
 	}
 }
 
+static void write_text_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "can't create %s", path);
+	cr_assert_eq(fputs(text, f) >= 0, 1);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Links: files that exist, GitHub's anchors (punctuation dropped,
+ * entities decoded, duplicates numbered), code blocks and URLs skipped. */
+Test(docs, link_checker)
+{
+	char dir[] = "/tmp/mlog-docs-test-XXXXXX", path[128];
+	struct checker c;
+	size_t len = 0;
+	char *md;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.md", dir);
+	write_text_file(path,
+		"# Title\n"
+		"## Some — Thing (SPEC §2)\n"
+		"### GET /&lt;hex&gt;/checkpoint\n"
+		"## Dup\n"
+		"## Dup\n"
+		"See [x](b.md), [y](b.md#missing), [z](#some--thing-spec-2),\n"
+		"[w](#get-hexcheckpoint), [d](#dup-1), [n](nofile.md),\n"
+		"[u](https://example.com/a#b).\n"
+		"```\n[in code](nofile2.md)\n```\n");
+	snprintf(path, sizeof(path), "%s/b.md", dir);
+	write_text_file(path, "# B\n");
+	memset(&c, 0, sizeof(c));
+	snprintf(path, sizeof(path), "%s/a.md", dir);
+	md = test_read_file(path, &len);
+	check_links(&c, dir, "a.md", md);
+	free(md);
+	cr_expect_eq(c.nlinks, 6, "%zu links", c.nlinks);
+	cr_expect_eq(c.nproblems, 2, "%s", c.report != NULL ? c.report : "");
+	cr_expect_not_null(c.report != NULL ? strstr(c.report,
+		"b.md#missing: no such heading") : NULL);
+	cr_expect_not_null(c.report != NULL ? strstr(c.report,
+		"nofile.md: no such file") : NULL);
+	checker_clear(&c);
+	snprintf(path, sizeof(path), "%s/a.md", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/b.md", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* ---- the real documents ------------------------------------------------ */
 
 static int md_name(const struct dirent *e)
@@ -855,6 +1079,7 @@ Test(docs, every_documented_command_uses_real_flags)
 	snprintf(path, sizeof(path), "%s/README.md", root);
 	md = test_read_file(path, &len);
 	check_markdown(&c, "README.md", md);
+	check_links(&c, root, "README.md", md);
 	free(md);
 	files++;
 	snprintf(path, sizeof(path), "%s/docs", root);
@@ -868,6 +1093,7 @@ Test(docs, every_documented_command_uses_real_flags)
 		snprintf(rel, sizeof(rel), "docs/%s", names[i]->d_name);
 		md = test_read_file(path, &len);
 		check_markdown(&c, rel, md);
+		check_links(&c, root, rel, md);
 		free(md);
 		free(names[i]);
 		files++;
@@ -876,14 +1102,16 @@ Test(docs, every_documented_command_uses_real_flags)
 	if (bin_of("mlog-witness") == NULL)
 		cr_log_warn("MLOG_WITNESS_BIN is not set: mlog-witness command "
 			"lines were not checked");
-	cr_log_info("%zu documents, %zu command lines, %zu config keys "
-		"checked", files, c.ncommands, c.nkeys);
+	cr_log_info("%zu documents, %zu command lines, %zu config keys, "
+		"%zu links checked", files, c.ncommands, c.nkeys, c.nlinks);
 	/* The documents hold well over a hundred command lines; far fewer
 	 * means the extractor broke, not that the documents are right. */
 	cr_assert_geq(c.ncommands, 100, "only %zu command lines found",
 		c.ncommands);
-	cr_assert_eq(c.nproblems, 0, "%zu documented command lines do not "
-		"match the programs:\n%s", c.nproblems,
+	cr_assert_geq(c.nlinks, 50, "only %zu links found", c.nlinks);
+	cr_assert_eq(c.nproblems, 0, "%zu problems in the documents (command "
+		"lines that do not match the programs, broken links):\n%s",
+		c.nproblems,
 		c.report != NULL ? c.report : "");
 	checker_clear(&c);
 }
