@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 		!= 0)
 		die("bad origin");
 	{
-		char skey[MLOG_NOTE_SKEY_MAX + 2], *path;
+		char skey[MLOG_NOTE_SKEY_MAX + 2], *path = NULL;
 		FILE *f;
 
 		mlog_checkpoint_init(&c);
