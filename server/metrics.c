@@ -109,13 +109,6 @@ void mlogd_metrics_reject(struct mlogd_metrics *m, int reason)
 	pthread_mutex_unlock(&m->lock);
 }
 
-const char *mlogd_metrics_reject_name(int reason)
-{
-	if (reason < 0 || reason >= MLOGD_REJECT_COUNT)
-		return "unknown";
-	return reject_names[reason];
-}
-
 void mlogd_metrics_observe(struct mlogd_metrics *m, int id, double value)
 {
 	const struct histogram_def *def;

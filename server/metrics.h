@@ -75,9 +75,6 @@ void mlogd_metrics_observe(struct mlogd_metrics *m, int histogram,
 void mlogd_metrics_add_entries(struct mlogd_metrics *m, uint64_t fresh,
 	uint64_t duplicates);
 
-/* Name of a reason (for log lines). */
-const char *mlogd_metrics_reject_name(int reason);
-
 /*
  * The whole exposition, with the gauges given. *out malloc'd (caller
  * frees). Returns 0 or -1 (out of memory).

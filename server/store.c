@@ -29,7 +29,6 @@ enum stmt_id {
 	ST_SEARCH,
 	ST_SIGNERS,
 	ST_INTEGRATED,
-	ST_CHECKPOINT_AT,
 	ST_PUT_TILE,
 	ST_PUT_ENTRY,
 	ST_PUT_DEDUP,
@@ -56,7 +55,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SIGNERS] = "SELECT name FROM signer WHERE idx = ?1 ORDER BY name",
 	[ST_INTEGRATED] = "SELECT signed_at FROM checkpoint WHERE size > ?1 "
 		"ORDER BY size LIMIT 1",
-	[ST_CHECKPOINT_AT] = "SELECT note FROM checkpoint WHERE size = ?1",
 	[ST_PUT_TILE] = "INSERT OR REPLACE INTO tile(level, n, data) "
 		"VALUES (?1, ?2, ?3)",
 	[ST_PUT_ENTRY] = "INSERT INTO entry(idx, data) VALUES (?1, ?2)",
@@ -547,32 +545,6 @@ int mlogd_store_integrated_at(struct mlogd_store *s, uint64_t index,
 	if (step == SQLITE_ROW) {
 		*when = sqlite3_column_int64(st, 0);
 		rc = MLOG_OK;
-	} else {
-		rc = step == SQLITE_DONE ? MLOG_ERR_NOTFOUND : MLOG_ERR_DB;
-	}
-	sqlite3_reset(st);
-	return rc;
-}
-
-int mlogd_store_checkpoint_at(struct mlogd_store *s, uint64_t size,
-	char **note, size_t *note_len)
-{
-	sqlite3_stmt *st = stmt_begin(s, ST_CHECKPOINT_AT);
-	int rc, step;
-
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
-		char *copy = dup_blob(sqlite3_column_blob(st, 0), n);
-
-		if (copy == NULL) {
-			rc = MLOG_ERR_NOMEM;
-		} else {
-			*note = copy;
-			*note_len = n;
-			rc = MLOG_OK;
-		}
 	} else {
 		rc = step == SQLITE_DONE ? MLOG_ERR_NOTFOUND : MLOG_ERR_DB;
 	}

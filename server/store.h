@@ -231,13 +231,6 @@ int mlogd_store_integrated_at(struct mlogd_store *s, uint64_t index,
 	int64_t *when /* OUT */) MLOG_MUST_CHECK;
 
 /*
- * The signed note of the checkpoint at exactly size, if the log signed
- * one (malloc'd). Returns 0, MLOG_ERR_NOTFOUND, MLOG_ERR_DB.
- */
-int mlogd_store_checkpoint_at(struct mlogd_store *s, uint64_t size,
-	char **note /* OUT */, size_t *note_len /* OUT */) MLOG_MUST_CHECK;
-
-/*
  * The latest witnessed checkpoint note (malloc'd), if any. Returns 0,
  * MLOG_ERR_NOTFOUND, MLOG_ERR_DB.
  */
