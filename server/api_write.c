@@ -161,16 +161,15 @@ static enum MHD_Result refuse(struct mlogd_post *p, int status, int reason,
 static enum MHD_Result submit(struct mlogd_post *p, int *status)
 {
 	struct mlogd_verdict v;
-	struct mlog_hash *h;
+	struct mlogd_reader *r;
 	int rc;
 
-	h = mlog_hash_new();
-	if (h == NULL)
-		return refuse(p, 503, MLOGD_REJECT_BAD_REQUEST, status,
-			"out of memory");
+	/* The pooled reader's hash context: the digest is fetched once per
+	 * connection of the pool, not once per submission. */
+	r = mlogd_pool_get(&p->d->pool);
 	rc = mlogd_submit_judge(&p->ticket, &v, p->body, p->len,
-		p->d->signers, h);
-	mlog_hash_free(h);
+		p->d->signers, r->h);
+	mlogd_pool_put(&p->d->pool, r);
 	if (rc != MLOG_OK)
 		return refuse(p, v.status, v.reason, status, v.message);
 	/* Suspend before submitting: done() may run before we return. */
