@@ -326,6 +326,29 @@ int mlog_tile_node_hash(struct mlog_hash *h, uint8_t out[MLOG_HASH_BYTES],
 	const struct mlog_tile *t, const uint8_t *data, size_t len, int level,
 	uint64_t n)
 {
+	return mlog_tile_node_hash_mid(h, out, t, data, len, NULL, 0, level,
+		n);
+}
+
+unsigned mlog_tile_mid_hashes(struct mlog_hash *h,
+	uint8_t out[MLOG_TILE_MID_MAX][MLOG_HASH_BYTES], const uint8_t *data,
+	unsigned width)
+{
+	unsigned nmid = width / MLOG_TILE_MID_SPAN;
+
+	assert(width <= MLOG_TILE_WIDTH);
+	for (unsigned k = 0; k < nmid; k++)
+		entries_hash(h, out[k],
+			data + (size_t)k * MLOG_TILE_MID_SPAN * HB,
+			MLOG_TILE_MID_SPAN);
+	return nmid;
+}
+
+int mlog_tile_node_hash_mid(struct mlog_hash *h,
+	uint8_t out[MLOG_HASH_BYTES], const struct mlog_tile *t,
+	const uint8_t *data, size_t len, const uint8_t (*mid)[HB],
+	unsigned nmid, int level, uint64_t n)
+{
 	struct mlog_tile nt;
 	unsigned first, count;
 
@@ -335,8 +358,16 @@ int mlog_tile_node_hash(struct mlog_hash *h, uint8_t out[MLOG_HASH_BYTES],
 		return MLOG_ERR_RANGE;
 	if (nt.level != t->level || nt.n != t->n || nt.width > t->width)
 		return MLOG_ERR_RANGE;
-	if (len != (size_t)t->width * HB)
+	if (len != (size_t)t->width * HB || nmid > MLOG_TILE_MID_MAX)
 		return MLOG_ERR_MALFORMED;
+	/* A node of >= 16 entries starts on a run boundary (first is a
+	 * multiple of count). */
+	if (count >= MLOG_TILE_MID_SPAN &&
+	    (first + count) / MLOG_TILE_MID_SPAN <= nmid) {
+		entries_hash(h, out, mid[first / MLOG_TILE_MID_SPAN],
+			count / MLOG_TILE_MID_SPAN);
+		return MLOG_OK;
+	}
 	entries_hash(h, out, data + (size_t)first * HB, count);
 	return MLOG_OK;
 }

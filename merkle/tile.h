@@ -175,6 +175,37 @@ int mlog_tile_node_hash(struct mlog_hash *h,
 	const uint8_t *data, size_t len, int level, uint64_t n)
 	MLOG_MUST_CHECK;
 
+/*
+ * Mid hashes: a log that stores, next to each hash tile, the subtree hash
+ * of every aligned run of MLOG_TILE_MID_SPAN entries (the nodes four
+ * levels up inside the tile) answers any node of the tile with at most 7
+ * node hashes instead of up to 127. They are derived data of the server's
+ * store, never part of the C2SP tile bytes.
+ */
+#define MLOG_TILE_MID_SPAN 16
+#define MLOG_TILE_MID_MAX (MLOG_TILE_WIDTH / MLOG_TILE_MID_SPAN)   /* 16 */
+
+/*
+ * Writes the mid hashes of the `width` tile entries at data (width <=
+ * 256): floor(width / 16) hashes, hash k covering entries [16k, 16k + 16).
+ * Returns their number.
+ */
+unsigned mlog_tile_mid_hashes(struct mlog_hash *h,
+	uint8_t out[MLOG_TILE_MID_MAX][MLOG_HASH_BYTES] /* OUT */,
+	const uint8_t *data, unsigned width);
+
+/*
+ * As mlog_tile_node_hash, also given the first nmid mid hashes of the
+ * tile (mid may be NULL when nmid is 0): a node spanning 16 or more
+ * entries whose runs are all among them is hashed from those instead of
+ * the entries. The result is the same either way.
+ */
+int mlog_tile_node_hash_mid(struct mlog_hash *h,
+	uint8_t out[MLOG_HASH_BYTES] /* OUT */, const struct mlog_tile *t,
+	const uint8_t *data, size_t len,
+	const uint8_t (*mid)[MLOG_HASH_BYTES], unsigned nmid, int level,
+	uint64_t n) MLOG_MUST_CHECK;
+
 /* ---- tiles from stored hashes (log side) ------------------------------ */
 
 /*

@@ -134,7 +134,7 @@ static enum MHD_Result get_tile(struct get *g, const char *path, int *route)
 	cache = t.width == MLOG_TILE_WIDTH ? CACHE_IMMUTABLE : CACHE_SHORT;
 	if (!t.entries) {
 		rc = mlogd_store_read_tile(reader(g)->store, t.level, t.n, buf,
-			sizeof(buf), &len);
+			sizeof(buf), &len, NULL, NULL);
 		if (rc != MLOG_OK || len < (size_t)t.width * MLOG_HASH_BYTES)
 			return fail(g, 500, "couldn't read /%s", path);
 		g->status = 200;

@@ -19,6 +19,8 @@ struct mlogd_edge {
 	uint64_t batch_start;              /* size at the last reset_rows */
 	/* Edge tile of each level; width derived from size (invariant 1). */
 	uint8_t tile[MLOG_TILE_MAX_LEVELS][MLOG_TILE_WIDTH][HB];
+	/* Mid hashes of the edge tiles handed out by the last take_rows. */
+	uint8_t mid[MLOG_TILE_MAX_LEVELS][MLOG_TILE_MID_MAX][HB];
 	/* Rows of the current batch and the full tiles they own. */
 	struct mlogd_blob_row *rows;
 	size_t nrows, rows_cap;
@@ -61,7 +63,8 @@ static void hash_run(struct mlog_hash *h, uint8_t out[HB],
 }
 
 static int push_row(struct mlogd_edge *e, int level, uint64_t n,
-	const uint8_t *data, size_t len)
+	const uint8_t *data, size_t len, const uint8_t (*mid)[HB],
+	unsigned nmid)
 {
 	if (e->nrows == e->rows_cap) {
 		size_t cap = e->rows_cap ? 2 * e->rows_cap : 64;
@@ -73,7 +76,8 @@ static int push_row(struct mlogd_edge *e, int level, uint64_t n,
 		e->rows = grown;
 		e->rows_cap = cap;
 	}
-	e->rows[e->nrows++] = (struct mlogd_blob_row){ level, n, data, len };
+	e->rows[e->nrows++] = (struct mlogd_blob_row){ level, n, data, len,
+		mid, nmid };
 	return MLOG_OK;
 }
 
@@ -120,7 +124,7 @@ static int load_level(struct mlogd_edge *e, struct mlogd_store *s, int level,
 	if (w == 0)
 		return MLOG_OK;
 	rc = mlogd_store_read_tile(s, level, n, (uint8_t *)e->tile[level],
-		sizeof(e->tile[level]), &len);
+		sizeof(e->tile[level]), &len, NULL, NULL);
 	if (rc != MLOG_OK)
 		return mlog_error_set(err, rc == MLOG_ERR_NOTFOUND
 			? MLOG_ERR_VERIFY : rc,
@@ -146,7 +150,7 @@ static int check_parent(struct mlogd_edge *e, struct mlogd_store *s,
 	if (level + 1 >= MLOG_TILE_MAX_LEVELS || up == 0)
 		return MLOG_OK;
 	if (mlogd_store_read_tile(s, level, n, (uint8_t *)full, sizeof(full),
-		&len) != MLOG_OK || len != sizeof(full))
+		&len, NULL, NULL) != MLOG_OK || len != sizeof(full))
 		return mlog_error_set(err, MLOG_ERR_VERIFY,
 			"full tile %d/%" PRIu64 " is missing or partial", level,
 			n);
@@ -241,23 +245,28 @@ void mlogd_edge_root(struct mlogd_edge *e, uint8_t root[HB])
 		nparts);
 }
 
-/* The tile of `level` just became full: hand it out as a row and push its
- * root into the level above. */
+/* The tile of `level` just became full: hand it out as a row (with its
+ * mid hashes) and push its root into the level above. */
 static int complete_tile(struct mlogd_edge *e, int level)
 {
 	uint64_t n = (e->size >> (8 * (level + 1))) - 1;
-	uint8_t *copy = malloc(MLOG_TILE_MAX_BYTES);
+	uint8_t *copy = malloc(MLOG_TILE_MAX_BYTES +
+		MLOG_TILE_MID_MAX * HB);
+	uint8_t (*mid)[HB];
 	int rc;
 
 	if (copy == NULL)
 		return MLOG_ERR_NOMEM;
 	memcpy(copy, e->tile[level], MLOG_TILE_MAX_BYTES);
+	mid = (uint8_t (*)[HB])(copy + MLOG_TILE_MAX_BYTES);
+	mlog_tile_mid_hashes(e->h, mid, copy, MLOG_TILE_WIDTH);
 	rc = own(e, copy);
 	if (rc != MLOG_OK) {
 		free(copy);
 		return rc;
 	}
-	rc = push_row(e, level, n, copy, MLOG_TILE_MAX_BYTES);
+	rc = push_row(e, level, n, copy, MLOG_TILE_MAX_BYTES,
+		(const uint8_t (*)[HB])mid, MLOG_TILE_MID_MAX);
 	if (rc != MLOG_OK)
 		return rc;
 	if (level + 1 < MLOG_TILE_MAX_LEVELS) {
@@ -306,7 +315,10 @@ int mlogd_edge_take_rows(struct mlogd_edge *e,
 		    (e->batch_start >> (8 * level)))
 			continue;
 		rc = push_row(e, level, edge_index(e->size, level),
-			(const uint8_t *)e->tile[level], (size_t)w * HB);
+			(const uint8_t *)e->tile[level], (size_t)w * HB,
+			(const uint8_t (*)[HB])e->mid[level],
+			mlog_tile_mid_hashes(e->h, e->mid[level],
+				(const uint8_t *)e->tile[level], w));
 		if (rc != MLOG_OK)
 			goto out;
 	}

@@ -66,7 +66,8 @@ int mlogd_edge_append(struct mlogd_edge *e,
 /*
  * The tiles to write for everything appended since the last
  * mlogd_edge_reset_rows: every tile that became full, plus the current
- * partial edge tile of each level that changed. *rows points into the
+ * partial edge tile of each level that changed, each with its mid hashes
+ * (merkle/tile.h). *rows points into the
  * edge (see Ownership). Returns 0 or MLOG_ERR_NOMEM (nothing handed out).
  */
 int mlogd_edge_take_rows(struct mlogd_edge *e,

@@ -319,9 +319,14 @@ static int cmd_serve(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.cfg = &cfg;
 	db_path = join(cfg.data_dir, MLOGD_STORE_FILE);
-	if (mlogd_store_open(&probe, db_path, 1, &err) != MLOG_OK)
-		die(EXIT_REFUSED, "%s", err.msg);
+	if (access(db_path, F_OK) != 0)
+		die(EXIT_REFUSED, "%s: no log database (run mlogd init)",
+			db_path);
 	lock_fd = lock_data_dir(cfg.data_dir);
+	/* Read-write, under the lock: this is where an older schema is
+	 * upgraded (store.h), before any reader opens the database. */
+	if (mlogd_store_open(&probe, db_path, 0, &err) != MLOG_OK)
+		die(EXIT_REFUSED, "%s", err.msg);
 	load_log_key(cfg.data_dir, mlogd_store_origin(probe), &key);
 	mlogd_store_close(probe);
 

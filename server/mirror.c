@@ -104,7 +104,7 @@ static int write_tile(struct mlogd_mirror *m, int level, uint64_t n,
 		size_t len = 0;
 
 		rc = mlogd_store_read_tile(m->store, level, n, buf,
-			sizeof(buf), &len);
+			sizeof(buf), &len, NULL, NULL);
 		if (rc != MLOG_OK || len < (size_t)w * MLOG_HASH_BYTES)
 			return -1;
 		return write_file(m->dir, rel, buf,

@@ -14,8 +14,9 @@
 
 #include "codec.h"
 #include "statement.h"
+#include "tile.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 /* Prepared statements, one per query; finalised in mlogd_store_close. */
 enum stmt_id {
@@ -43,7 +44,7 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_LATEST] = "SELECT size, root, note FROM checkpoint "
 		"ORDER BY size DESC LIMIT 1",
-	[ST_TILE] = "SELECT data FROM tile WHERE level = ?1 AND n = ?2",
+	[ST_TILE] = "SELECT data, mid FROM tile WHERE level = ?1 AND n = ?2",
 	[ST_BUNDLE] = "SELECT data FROM entry WHERE idx >= ?1 AND idx < ?2 "
 		"ORDER BY idx",
 	[ST_FULL_BUNDLE] = "SELECT data FROM bundle WHERE n = ?1",
@@ -55,8 +56,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SIGNERS] = "SELECT name FROM signer WHERE idx = ?1 ORDER BY name",
 	[ST_INTEGRATED] = "SELECT signed_at FROM checkpoint WHERE size > ?1 "
 		"ORDER BY size LIMIT 1",
-	[ST_PUT_TILE] = "INSERT OR REPLACE INTO tile(level, n, data) "
-		"VALUES (?1, ?2, ?3)",
+	[ST_PUT_TILE] = "INSERT OR REPLACE INTO tile(level, n, data, mid) "
+		"VALUES (?1, ?2, ?3, ?4)",
 	[ST_PUT_ENTRY] = "INSERT INTO entry(idx, data) VALUES (?1, ?2)",
 	[ST_PUT_DEDUP] = "INSERT OR IGNORE INTO dedup(prefix, idx) "
 		"VALUES (?1, ?2)",
@@ -74,7 +75,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE tile(level INTEGER NOT NULL, n INTEGER NOT NULL,"
-	" data BLOB NOT NULL, PRIMARY KEY(level, n)) WITHOUT ROWID;"
+	" data BLOB NOT NULL, mid BLOB, PRIMARY KEY(level, n)) WITHOUT ROWID;"
 	"CREATE TABLE entry(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	"CREATE TABLE bundle(n INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	"CREATE TABLE checkpoint(size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
@@ -183,6 +184,89 @@ out:
 	return rc;
 }
 
+/* Steps *st to the row (schema version, origin). */
+static int read_meta(sqlite3 *db, sqlite3_stmt **st, struct mlog_error *err)
+{
+	if (sqlite3_prepare_v2(db, "SELECT (SELECT value FROM meta WHERE "
+		"key = 'schema'), (SELECT value FROM meta WHERE key = "
+		"'origin')", -1, st, NULL) != SQLITE_OK ||
+	    sqlite3_step(*st) != SQLITE_ROW)
+		return db_error(err, db, "reading meta");
+	return MLOG_OK;
+}
+
+/*
+ * Schema 1 -> 2: the tile table gains its mid column, filled in for every
+ * stored tile, and the version is bumped, all in one transaction (a crash
+ * leaves schema 1 and the upgrade runs again). Tiles are visited in key
+ * order one statement at a time, never updating under an open cursor.
+ */
+static int upgrade_from_1(sqlite3 *db, struct mlog_error *err)
+{
+	sqlite3_stmt *next = NULL, *put = NULL;
+	struct mlog_hash *h = mlog_hash_new();
+	sqlite3_int64 level = -1, n = -1;
+	int rc = h == NULL ? mlog_error_set(err, MLOG_ERR_NOMEM,
+		"out of memory") : MLOG_OK;
+
+	if (rc == MLOG_OK)
+		rc = exec(db, "BEGIN IMMEDIATE;"
+			"ALTER TABLE tile ADD COLUMN mid BLOB;", err);
+	if (rc != MLOG_OK)
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT level, n, data FROM tile WHERE "
+		"(level, n) > (?1, ?2) ORDER BY level, n LIMIT 1", -1, &next,
+		NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE tile SET mid = ?3 WHERE level = ?1"
+		" AND n = ?2", -1, &put, NULL) != SQLITE_OK) {
+		rc = db_error(err, db, "upgrading schema 1");
+		goto out;
+	}
+	for (;;) {
+		uint8_t mid[MLOG_TILE_MID_MAX][MLOG_HASH_BYTES];
+		unsigned nmid, width;
+		int step;
+
+		sqlite3_bind_int64(next, 1, level);
+		sqlite3_bind_int64(next, 2, n);
+		step = sqlite3_step(next);
+		if (step == SQLITE_DONE)
+			break;
+		width = (unsigned)sqlite3_column_bytes(next, 2) /
+			MLOG_HASH_BYTES;
+		if (step != SQLITE_ROW || width > MLOG_TILE_WIDTH) {
+			rc = db_error(err, db, "upgrading schema 1: a tile");
+			goto out;
+		}
+		level = sqlite3_column_int64(next, 0);
+		n = sqlite3_column_int64(next, 1);
+		nmid = mlog_tile_mid_hashes(h, mid,
+			sqlite3_column_blob(next, 2), width);
+		sqlite3_reset(next);
+		sqlite3_bind_int64(put, 1, level);
+		sqlite3_bind_int64(put, 2, n);
+		if (nmid > 0)
+			sqlite3_bind_blob(put, 3, mid,
+				(int)(nmid * MLOG_HASH_BYTES), SQLITE_STATIC);
+		else
+			sqlite3_bind_null(put, 3);
+		if (sqlite3_step(put) != SQLITE_DONE) {
+			rc = db_error(err, db, "upgrading schema 1: a tile");
+			goto out;
+		}
+		sqlite3_reset(put);
+	}
+	rc = exec(db, "UPDATE meta SET value = '2' WHERE key = 'schema';"
+		"COMMIT;", err);
+out:
+	sqlite3_finalize(next);
+	sqlite3_finalize(put);
+	mlog_hash_free(h);
+	if (rc != MLOG_OK)
+		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
+	return rc;
+}
+
 int mlogd_store_open(struct mlogd_store **out, const char *path,
 	int readonly, struct mlog_error *err)
 {
@@ -203,11 +287,21 @@ int mlogd_store_open(struct mlogd_store **out, const char *path,
 	}
 	if (configure(s->db, readonly, err) != MLOG_OK)
 		goto fail;
-	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT value FROM meta WHERE "
-		"key = 'schema'), (SELECT value FROM meta WHERE key = "
-		"'origin')", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		db_error(err, s->db, "reading meta");
+	if (read_meta(s->db, &st, err) != MLOG_OK)
+		goto fail;
+	if (sqlite3_column_text(st, 0) != NULL && !readonly &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0) {
+		sqlite3_finalize(st);
+		st = NULL;
+		if (upgrade_from_1(s->db, err) != MLOG_OK)
+			goto fail;
+		if (read_meta(s->db, &st, err) != MLOG_OK)
+			goto fail;
+	}
+	if (sqlite3_column_text(st, 0) != NULL && readonly &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0) {
+		mlog_error_set(err, MLOG_ERR_DB, "%s: schema version 1, from "
+			"an older mlogd: `mlogd serve` upgrades it", path);
 		goto fail;
 	}
 	if (sqlite3_column_text(st, 0) == NULL ||
@@ -316,7 +410,8 @@ out:
 }
 
 int mlogd_store_read_tile(struct mlogd_store *s, int level, uint64_t n,
-	uint8_t *buf, size_t cap, size_t *len)
+	uint8_t *buf, size_t cap, size_t *len,
+	uint8_t (*mid)[MLOG_HASH_BYTES], unsigned *nmid)
 {
 	sqlite3_stmt *st = stmt_begin(s, ST_TILE);
 	int rc, step;
@@ -326,12 +421,24 @@ int mlogd_store_read_tile(struct mlogd_store *s, int level, uint64_t n,
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
 		size_t got = (size_t)sqlite3_column_bytes(st, 0);
+		const uint8_t *m = mid != NULL ? sqlite3_column_blob(st, 1)
+			: NULL;
+		size_t mlen = m != NULL ? (size_t)sqlite3_column_bytes(st, 1)
+			: 0;
 
-		if (got > cap || got % MLOG_HASH_BYTES != 0 || got == 0) {
+		/* The mid hashes must be those of the stored width (they
+		 * are written with the tile, in the same row). */
+		if (got > cap || got % MLOG_HASH_BYTES != 0 || got == 0 ||
+		    (m != NULL && mlen != got / MLOG_HASH_BYTES /
+			MLOG_TILE_MID_SPAN * MLOG_HASH_BYTES)) {
 			rc = MLOG_ERR_DB;
 		} else {
 			memcpy(buf, sqlite3_column_blob(st, 0), got);
 			*len = got;
+			if (mid != NULL) {
+				memcpy(mid, m, mlen);
+				*nmid = (unsigned)(mlen / MLOG_HASH_BYTES);
+			}
 			rc = MLOG_OK;
 		}
 	} else {
@@ -649,6 +756,11 @@ static int write_batch(struct mlogd_store *s, const struct mlogd_store_batch *b,
 		sqlite3_bind_int(st, 1, r->level);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)r->n);
 		sqlite3_bind_blob(st, 3, r->data, (int)r->len, SQLITE_STATIC);
+		if (r->nmid > 0)
+			sqlite3_bind_blob(st, 4, r->mid,
+				(int)r->nmid * MLOG_HASH_BYTES, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 4);
 		rc = step_done(s, st, err, "writing a tile");
 		if (rc != MLOG_OK)
 			return rc;

@@ -8,17 +8,24 @@
  * sequencer computes a batch in memory and hands it over whole
  * (mlogd_store_commit_batch); readers open their own connections.
  *
- * SCHEMA (version 1)
+ * SCHEMA (version 2)
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)
- *       'schema' = '1', 'origin' = the log origin, 'witnessed' = the
+ *       'schema' = '2', 'origin' = the log origin, 'witnessed' = the
  *       latest checkpoint with a quorum of witness cosignatures
  *       (witnessing.h), replaced as newer ones arrive.
- *   tile(level INTEGER, n INTEGER, data BLOB, PRIMARY KEY(level, n))
- *       WITHOUT ROWID. Hash tile (level, n) as it stands: w*32 bytes for
- *       width w (1..256). A partial tile is overwritten as it grows; a
- *       full one (8192 bytes) never changes again. A partial `.p/W`
- *       request is served as the first W*32 bytes.
+ *   tile(level INTEGER, n INTEGER, data BLOB, mid BLOB,
+ *        PRIMARY KEY(level, n)) WITHOUT ROWID.
+ *       Hash tile (level, n) as it stands: w*32 bytes for width w
+ *       (1..256). A partial tile is overwritten as it grows; a full one
+ *       (8192 bytes) never changes again. A partial `.p/W` request is
+ *       served as the first W*32 bytes. mid: the tile's floor(w/16) mid
+ *       hashes (merkle/tile.h), written in the same row, NULL when there
+ *       are none; derived data that lets a proof read any node of the
+ *       tile with at most 7 node hashes. Added by schema 2: opening a
+ *       schema-1 database read-write upgrades it in one transaction
+ *       (adds the column, fills it for every tile); read-only opens
+ *       refuse schema 1.
  *   entry(idx INTEGER PRIMARY KEY, data BLOB)
  *       The entries of the partial (right-edge) bundle, one row each, so
  *       that a commit writes only its new entries; a stored partial
@@ -49,7 +56,7 @@
  *       Names of the configured signers whose signature verified, per entry.
  *
  * Overhead per entry beyond its bytes: 32 (level-0 hash) + ~0.13 (upper
- * levels) + 2 (bundle length prefix) + overflow-page pointers and slack
+ * levels) + 2 (mid hashes) + 2 (bundle length prefix) + overflow-page pointers and slack
  * (~1%); dedup, search and signer rows are the indexes. Search keys that
  * are hex are stored as their bytes (mlogd_search_key_encode).
  *
@@ -126,12 +133,15 @@ struct mlogd_signer_row {
 	const char *name;
 };
 
-/* A hash tile to write (insert or replace). */
+/* A hash tile to write (insert or replace), with its mid hashes
+ * (merkle/tile.h: floor(width / 16) of them, or none). */
 struct mlogd_blob_row {
 	int level;
 	uint64_t n;
 	const uint8_t *data;
 	size_t len;
+	const uint8_t (*mid)[MLOG_HASH_BYTES];
+	unsigned nmid;
 };
 
 /* Everything one batch writes, in one transaction. */
@@ -185,10 +195,16 @@ int mlogd_store_latest(struct mlogd_store *s, uint64_t *size /* OUT */,
 
 /*
  * Reads hash tile (level, n) as stored into buf (cap >= 8192); *len gets
- * its byte length (32 * width). Returns 0, MLOG_ERR_NOTFOUND, MLOG_ERR_DB.
+ * its byte length (32 * width). When mid is not NULL it also gets the
+ * tile's mid hashes (merkle/tile.h; room for MLOG_TILE_MID_MAX) and *nmid
+ * their number, 0 for a tile stored without them. Returns 0,
+ * MLOG_ERR_NOTFOUND, MLOG_ERR_DB (also for mid hashes that do not match
+ * the width).
  */
 int mlogd_store_read_tile(struct mlogd_store *s, int level, uint64_t n,
-	uint8_t *buf, size_t cap, size_t *len /* OUT */) MLOG_MUST_CHECK;
+	uint8_t *buf, size_t cap, size_t *len /* OUT */,
+	uint8_t (*mid)[MLOG_HASH_BYTES] /* OUT, may be NULL */,
+	unsigned *nmid /* OUT */) MLOG_MUST_CHECK;
 
 /*
  * Entry bundle n as it stands (C2SP tlog-tiles: uint16 length || entry,

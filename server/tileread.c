@@ -18,7 +18,8 @@ static int load(struct mlogd_tileread *t, int level, uint64_t n,
 		return MLOG_OK;
 	t->cache[level].valid = 0;
 	rc = mlogd_store_read_tile(t->store, level, n, t->cache[level].data,
-		sizeof(t->cache[level].data), &len);
+		sizeof(t->cache[level].data), &len, t->cache[level].mid,
+		&t->cache[level].nmid);
 	if (rc != MLOG_OK)
 		return rc;
 	if (len < (size_t)need * MLOG_HASH_BYTES)
@@ -50,8 +51,10 @@ static int read_hashes(void *ctx, const uint64_t *idx, size_t n,
 		mlog_tree_split_index(idx[i], &level, &node);
 		tile.width = (unsigned)(t->cache[tile.level].len /
 			MLOG_HASH_BYTES);
-		rc = mlog_tile_node_hash(t->h, out[i], &tile,
+		rc = mlog_tile_node_hash_mid(t->h, out[i], &tile,
 			t->cache[tile.level].data, t->cache[tile.level].len,
+			(const uint8_t (*)[MLOG_HASH_BYTES])
+			t->cache[tile.level].mid, t->cache[tile.level].nmid,
 			level, node);
 		if (rc != MLOG_OK)
 			return rc;

@@ -5,8 +5,9 @@
  * A struct mlogd_tileread is a struct mlog_hash_reader (merkle/tree.h)
  * over one store connection: stored-hash index -> the narrowest tile that
  * holds the node (merkle/tile.h) -> the stored tile (any stored width is a
- * prefix-extension of the one needed) -> the node, hashing at most 127
- * pairs inside the tile. It keeps the last tile read at each level, so a
+ * prefix-extension of the one needed) and its stored mid hashes -> the
+ * node, hashing at most 7 pairs inside the tile (127 for a tile stored
+ * without mid hashes). It keeps the last tile read at each level, so a
  * proof's reads (which climb one tile per level) cost one SQLite read per
  * level. The server trusts its own store, so unlike the client-side
  * mlog_tile_hash_reader nothing is re-authenticated here: recovery already
@@ -37,7 +38,9 @@ struct mlogd_tileread {
 		int valid;
 		uint64_t n;
 		size_t len;
+		unsigned nmid;
 		uint8_t data[MLOG_TILE_MAX_BYTES];
+		uint8_t mid[MLOG_TILE_MID_MAX][MLOG_HASH_BYTES];
 	} cache[MLOG_TILE_MAX_LEVELS];
 };
 

@@ -765,6 +765,72 @@ Test(tile, node_hash_from_built_tiles)
 	mem_tree_free(m);
 }
 
+/* Mid hashes are the stored nodes four levels up inside each tile, and a
+ * node read with any prefix of them equals the stored hash; a corrupted mid
+ * hash changes exactly the nodes above it (so the mid hashes are used). */
+Test(tile, node_hash_with_mid_hashes)
+{
+	struct mem_tree *m = mem_tree_new(2000);
+	struct mlog_hash_reader r = mem_reader(m);
+	struct mlog_hash *h = mlog_hash_new();
+	uint8_t *data = malloc(MLOG_TILE_MAX_BYTES);
+	uint8_t mid[MLOG_TILE_MID_MAX][MLOG_HASH_BYTES];
+	uint64_t checked = 0, used = 0;
+
+	for (uint64_t x = 0; x < m->stored; x++) {
+		struct mlog_tile t, wide;
+		unsigned first, count, nmid;
+		uint8_t got[MLOG_HASH_BYTES];
+		size_t len = 0;
+		int level;
+		uint64_t n;
+
+		mlog_tree_split_index(x, &level, &n);
+		cr_assert_eq(mlog_tile_for_node(&t, &first, &count, level, n),
+			MLOG_OK);
+		cr_assert_eq(mlog_tile_at(&wide, t.level, t.n, m->leaves),
+			MLOG_OK);
+		cr_assert_eq(mlog_tile_build(data, MLOG_TILE_MAX_BYTES, &len,
+			&wide, m->leaves, &r), MLOG_OK);
+		nmid = mlog_tile_mid_hashes(h, mid, data, wide.width);
+		cr_assert_eq(nmid, wide.width / 16);
+		for (unsigned k = 0; k < nmid; k++)
+			cr_assert_arr_eq(mid[k], m->h[mlog_tree_stored_index(
+				8 * t.level + 4, t.n * 16 + k)], 32);
+		for (unsigned use = 0; use <= nmid; use++) {
+			cr_assert_eq(mlog_tile_node_hash_mid(h, got, &wide, data,
+				len, (const uint8_t (*)[32])mid, use, level, n),
+				MLOG_OK);
+			cr_assert_arr_eq(got, m->h[x], MLOG_HASH_BYTES,
+				"index %" PRIu64 " with %u mid hashes", x, use);
+		}
+		if (count >= 16 && (first + count) / 16 <= nmid) {
+			mid[first / 16][0] ^= 1;
+			cr_assert_eq(mlog_tile_node_hash_mid(h, got, &wide, data,
+				len, (const uint8_t (*)[32])mid, nmid, level, n),
+				MLOG_OK);
+			cr_assert_arr_neq(got, m->h[x], MLOG_HASH_BYTES);
+			used++;
+		} else if (nmid > 0) {
+			/* Below the mid level the entries are read. */
+			memset(mid, 0, sizeof(mid));
+			cr_assert_eq(mlog_tile_node_hash_mid(h, got, &wide, data,
+				len, (const uint8_t (*)[32])mid, nmid, level, n),
+				MLOG_OK);
+			cr_assert_arr_eq(got, m->h[x], MLOG_HASH_BYTES);
+		}
+		checked++;
+	}
+	cr_assert_eq(checked, mlog_tree_stored_count(2000));
+	cr_assert_gt(used, 100);
+	cr_assert_eq(mlog_tile_node_hash_mid(h, mid[0], &(struct mlog_tile){
+		0, 0, 256, 0 }, data, MLOG_TILE_MAX_BYTES,
+		(const uint8_t (*)[32])mid, 17, 0, 0), MLOG_ERR_MALFORMED);
+	free(data);
+	mlog_hash_free(h);
+	mem_tree_free(m);
+}
+
 Test(tile, node_hash_rejects_wrong_tile_and_length)
 {
 	struct mlog_hash *h = mlog_hash_new();

@@ -16,6 +16,7 @@
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "hash.h"
 #include "harness.h"
@@ -701,6 +702,118 @@ Test(ops, restart_keeps_everything, .timeout = 120)
 	cr_assert_eq(itest_log_stop(&f.log), 0);
 	snapshot_clear(&before);
 	snapshot_clear(&after);
+	fixture_cleanup(&f);
+}
+
+/* ---- schema upgrade --------------------------------------------------- */
+
+/* The mid hashes of tile (level, n) as stored (malloc'd; NULL if none). */
+static void *stored_mid(sqlite3 *db, int level, int n, int *len)
+{
+	sqlite3_stmt *st;
+	void *copy = NULL;
+
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT mid FROM tile WHERE "
+		"level = ?1 AND n = ?2", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int(st, 1, level);
+	sqlite3_bind_int(st, 2, n);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	*len = sqlite3_column_bytes(st, 0);
+	if (sqlite3_column_blob(st, 0) != NULL) {
+		copy = malloc((size_t)*len);
+		memcpy(copy, sqlite3_column_blob(st, 0), (size_t)*len);
+	}
+	sqlite3_finalize(st);
+	return copy;
+}
+
+static void verify_inclusion(const struct fixture *f, struct mlog_hash *h,
+	uint64_t index, uint64_t size, const uint8_t root[32])
+{
+	uint8_t proof[MLOG_PROOF_MAX][32], leaf[32];
+	struct itest_http r;
+	json_t *j;
+	size_t n;
+
+	itest_getf(&r, "%s/v1/proof/inclusion?index=%llu&size=%llu",
+		f->log.url, (unsigned long long)index,
+		(unsigned long long)size);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	j = itest_json(&r);
+	itest_b64_hash(leaf, json_string_value(json_object_get(j,
+		"leaf_hash")));
+	n = itest_proof(proof, json_object_get(j, "proof"));
+	cr_assert_eq(mlog_proof_verify_inclusion(h, index, size, leaf,
+		(const uint8_t (*)[32])proof, n, root), MLOG_OK,
+		"index %llu", (unsigned long long)index);
+	json_decref(j);
+	itest_http_clear(&r);
+}
+
+/* A schema-1 database (no mid hashes) is upgraded by serve: the same
+ * log, the mid hashes filled in as a new log would have them, and proofs
+ * that verify. */
+Test(ops, schema_1_database_is_upgraded, .timeout = 120)
+{
+	struct fixture f;
+	struct mlog_hash *h = mlog_hash_new();
+	uint8_t root1[32], root2[32];
+	uint64_t size1, size2;
+	void *mid0, *mid1, *again;
+	int len0, len1, len;
+	sqlite3 *db;
+
+	fixture_init(&f, "example.com/upgrade");
+	fixture_start(&f, NULL);
+	cr_assert_eq(submit_builds(&f, 1, 300), 0);
+	itest_checkpoint(&f.log, &size1, root1, NULL);
+	cr_assert_eq(itest_log_stop(&f.log), 0);
+
+	/* A full tile has 16 mid hashes, the 44-wide edge tile 2. */
+	cr_assert_eq(sqlite3_open(itest_data_path(&f.log, "mlog.db"), &db),
+		SQLITE_OK);
+	mid0 = stored_mid(db, 0, 0, &len0);
+	mid1 = stored_mid(db, 0, 1, &len1);
+	cr_assert(mid0 != NULL && len0 == 512 && mid1 != NULL && len1 == 64);
+	cr_assert_eq(sqlite3_exec(db, "ALTER TABLE tile DROP COLUMN mid;"
+		"UPDATE meta SET value = '1' WHERE key = 'schema';", NULL,
+		NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	fixture_start(&f, NULL);
+	itest_checkpoint(&f.log, &size2, root2, NULL);
+	cr_assert_eq(size2, size1);
+	cr_assert_arr_eq(root2, root1, 32);
+	for (uint64_t i = 0; i < size1; i += 7)
+		verify_inclusion(&f, h, i, size1, root1);
+	cr_assert_eq(submit_builds(&f, 1000, 20), 300);
+	itest_checkpoint(&f.log, &size2, root2, NULL);
+	verify_inclusion(&f, h, 5, size2, root2);
+	verify_inclusion(&f, h, 310, size2, root2);
+	cr_assert_eq(itest_log_stop(&f.log), 0);
+
+	cr_assert_eq(sqlite3_open(itest_data_path(&f.log, "mlog.db"), &db),
+		SQLITE_OK);
+	again = stored_mid(db, 0, 0, &len);
+	cr_assert(len == 512 && memcmp(again, mid0, 512) == 0);
+	free(again);
+	again = stored_mid(db, 0, 1, &len);   /* now 64 wide: 4 mid hashes */
+	cr_assert(len == 128 && memcmp(again, mid1, 64) == 0);
+	free(again);
+	{
+		sqlite3_stmt *st;
+
+		cr_assert_eq(sqlite3_prepare_v2(db, "SELECT value FROM meta "
+			"WHERE key = 'schema'", -1, &st, NULL), SQLITE_OK);
+		cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+		cr_assert_str_eq((const char *)sqlite3_column_text(st, 0),
+			"2");
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	free(mid0);
+	free(mid1);
+	mlog_hash_free(h);
 	fixture_cleanup(&f);
 }
 
