@@ -3,9 +3,10 @@
  * (issue 3: proofs/s and RSS at 10 M entries, bytes per entry). Not a
  * test.
  *
- *   bulkload --data DIR --origin ORIGIN --count N [--batch N]
+ *   bulkload --data DIR --origin ORIGIN --count N [--batch N] [--resume]
  *
- * Creates the log (key + database, as `mlogd init`) and drives the real
+ * Creates the log (key + database, as `mlogd init`), or with --resume
+ * reopens one it made before and grows it to N entries, and drives the real
  * sequencer (server/sequencer.c, same store, tiles, indexes, checkpoints)
  * in-process with tickets, skipping only HTTP and signature checks. The
  * entries are one real signed DSSE envelope (~1.3 KiB) whose unsigned
@@ -134,6 +135,38 @@ static void report_sizes(const char *db_path, uint64_t n, double entry_bytes)
 	sqlite3_close(db);
 }
 
+/* Reopens a log this program made (--resume): its key from DATA/log.key
+ * and its size from the latest checkpoint. Entry ids continue from the
+ * size, so new entries are distinct from the stored ones. */
+static uint64_t resume_log(const char *data, const char *db_path,
+	struct mlog_note_signer *key)
+{
+	struct mlog_error err = { 0, "" };
+	struct mlogd_store *s = NULL;
+	uint8_t root[MLOG_HASH_BYTES];
+	char line[MLOG_NOTE_SKEY_MAX + 2], *path = NULL;
+	uint64_t size = 0;
+	size_t len;
+	FILE *f;
+
+	/* Read-write: upgrades an older schema as mlogd serve would. */
+	if (mlogd_store_open(&s, db_path, 0, &err) != 0 ||
+	    mlogd_store_latest(s, &size, root, NULL, NULL, &err) != 0)
+		die(err.msg);
+	mlogd_store_close(s);
+	if (asprintf(&path, "%s/log.key", data) < 0)
+		die("oom");
+	f = fopen(path, "r");
+	if (f == NULL || fgets(line, sizeof(line), f) == NULL)
+		die("can't read DATA/log.key");
+	fclose(f);
+	free(path);
+	len = strcspn(line, "\r\n");
+	if (mlog_note_signer_parse(key, line, len, &err) != 0)
+		die(err.msg);
+	return size;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -141,10 +174,12 @@ int main(int argc, char **argv)
 		{ "origin", required_argument, NULL, 'o' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "resume", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *data = NULL, *origin = "bench.example/log";
-	uint64_t count = 1000000, chunk = 65536;
+	uint64_t count = 1000000, chunk = 65536, start = 0;
+	int resume = 0;
 	struct mlog_note_signer key;
 	struct mlog_checkpoint c;
 	struct mlogd_seq *seq = NULL;
@@ -163,20 +198,25 @@ int main(int argc, char **argv)
 		case 'o': origin = optarg; break;
 		case 'n': count = strtoull(optarg, NULL, 10); break;
 		case 'b': chunk = strtoull(optarg, NULL, 10); break;
+		case 'r': resume = 1; break;
 		default: die("usage: bulkload --data DIR [--origin O] "
-			"[--count N] [--batch N]");
+			"[--count N] [--batch N] [--resume]");
 		}
 	}
 	if (data == NULL || sodium_init() < 0 || chunk == 0)
 		die("usage: bulkload --data DIR [--origin O] [--count N]");
-	if (mkdir(data, 0700) != 0)
+	if (!resume && mkdir(data, 0700) != 0)
 		die("can't create --data (it must not exist)");
 	if (asprintf(&db_path, "%s/%s", data, MLOGD_STORE_FILE) < 0)
 		die("oom");
-	if (mlog_note_signer_generate(&key, origin, MLOG_NOTE_TYPE_ED25519)
-		!= 0)
+	if (resume) {
+		start = resume_log(data, db_path, &key);
+		fprintf(stderr, "resuming at %llu entries\n",
+			(unsigned long long)start);
+	} else if (mlog_note_signer_generate(&key, origin,
+		MLOG_NOTE_TYPE_ED25519) != 0) {
 		die("bad origin");
-	{
+	} else {
 		char skey[MLOG_NOTE_SKEY_MAX + 2], *path = NULL;
 		FILE *f;
 
@@ -214,7 +254,7 @@ int main(int argc, char **argv)
 	h = mlog_hash_new();
 	tickets = calloc(chunk, sizeof(*tickets));
 	t0 = now_s();
-	for (uint64_t base = 0; base < count; base += chunk) {
+	for (uint64_t base = start; base < count; base += chunk) {
 		uint64_t n = count - base < chunk ? count - base : chunk;
 
 		done_count = 0;
@@ -266,20 +306,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\r%llu / %llu entries, %.0f/s   ",
 			(unsigned long long)(base + n),
 			(unsigned long long)count,
-			(double)(base + n) / (now_s() - t0));
+			(double)(base + n - start) / (now_s() - t0));
 	}
 	fprintf(stderr, "\n");
 	printf("sequenced %llu entries in %.1f s: %.0f entries/s "
 		"(in-process, no HTTP or signature checks)\n",
-		(unsigned long long)count, now_s() - t0,
-		(double)count / (now_s() - t0));
+		(unsigned long long)(count - start), now_s() - t0,
+		(double)(count - start) / (now_s() - t0));
 	mlogd_seq_stop(seq);
 	mlogd_seq_free(seq);
 	mlog_note_signer_clear(&key);
 	free(tickets);
 	free(tmpl);
 	mlog_hash_free(h);
-	report_sizes(db_path, count, entry_bytes / (double)count);
+	/* Every entry has the template's length (fixed-width ids). */
+	report_sizes(db_path, count, count > start ? entry_bytes /
+		(double)(count - start) : (double)tmpl_len);
 	free(db_path);
 	return 0;
 }

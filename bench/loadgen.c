@@ -3,11 +3,14 @@
  * a test).
  *
  *   loadgen submit --url URL --key SIGNER.pem [--clients 64]
- *                  [--count N] [--seed S]
+ *                  [--count N] [--seed S] [--threads T]
  *       pre-signs N distinct build-manifest envelopes with the key, then
- *       posts them over `clients` keep-alive connections (libcurl multi)
- *       and reports accepted entries/s and ack latency p50/p90/p99/max.
+ *       posts them over `clients` keep-alive connections, each with one
+ *       request in flight (httpload.h, on T event-loop threads, default
+ *       1), and reports accepted entries/s and ack latency
+ *       p50/p90/p99/max.
  *   loadgen proofs --url URL [--clients 64] [--count N] [--size S]
+ *                  [--threads T]
  *       GET /v1/proof/inclusion?index=<random below S> and reports
  *       proofs/s and latency percentiles.
  *   loadgen ed25519
@@ -26,12 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include "codec.h"
 #include "dsse.h"
 #include "hash.h"
+#include "httpload.h"
 
 static double now_s(void)
 {
@@ -125,131 +128,72 @@ static void *presign_range(void *arg)
 	return NULL;
 }
 
-struct slot {
-	CURL *easy;
-	size_t req;          /* request index */
-	double started;
-	char body[256];      /* start of the answer, for error reports */
-	size_t body_len;
-};
-
-static size_t keep_start(char *p, size_t size, size_t n, void *ctx)
+/* Sends count requests over `clients` connections and reports. */
+static void run(const char *what, const char *url, size_t count,
+	unsigned clients, unsigned threads, httpload_make_fn make, void *ctx)
 {
-	struct slot *s = ctx;
-	size_t room = sizeof(s->body) - 1 - s->body_len;
-	size_t take = size * n < room ? size * n : room;
+	struct httpload_result res;
+	char host[256];
+	unsigned port;
 
-	memcpy(s->body + s->body_len, p, take);
-	s->body_len += take;
-	s->body[s->body_len] = '\0';
-	return size * n;
-}
-
-/* Runs count requests over clients connections; make(i) prepares request
- * i on an easy handle. */
-static void run(const char *what, size_t count, unsigned clients,
-	void (*make)(CURL *e, size_t i, void *ctx), void *ctx)
-{
-	CURLM *multi = curl_multi_init();
-	struct slot *slots = calloc(clients, sizeof(*slots));
-	double *lat = calloc(count, sizeof(*lat));
-	long *statuses = calloc(count, sizeof(*statuses));
-	size_t next = 0, done = 0, ok = 0;
-	int reported = 0;
-	double t0 = now_s();
-
-	for (unsigned c = 0; c < clients && next < count; c++) {
-		slots[c].easy = curl_easy_init();
-		curl_easy_setopt(slots[c].easy, CURLOPT_PRIVATE, &slots[c]);
-		curl_easy_setopt(slots[c].easy, CURLOPT_WRITEFUNCTION,
-			keep_start);
-		curl_easy_setopt(slots[c].easy, CURLOPT_WRITEDATA, &slots[c]);
-		slots[c].req = next++;
-		slots[c].started = now_s();
-		make(slots[c].easy, slots[c].req, ctx);
-		curl_multi_add_handle(multi, slots[c].easy);
+	if (httpload_parse_url(url, host, sizeof(host), &port) != 0) {
+		fprintf(stderr, "loadgen: --url must be http://HOST:PORT\n");
+		exit(2);
 	}
-	while (done < count) {
-		int running = 0, queued = 0;
-		CURLMsg *m;
-
-		curl_multi_perform(multi, &running);
-		while ((m = curl_multi_info_read(multi, &queued)) != NULL) {
-			struct slot *s;
-			long status = 0;
-
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-				(char **)&s);
-			curl_easy_getinfo(m->easy_handle,
-				CURLINFO_RESPONSE_CODE, &status);
-			if (m->data.result != CURLE_OK)
-				status = -1;
-			lat[s->req] = now_s() - s->started;
-			statuses[s->req] = status;
-			if ((status < 200 || status >= 300) && !reported) {
-				printf("  first failure: status %ld: %s\n",
-					status, s->body);
-				reported = 1;
-			}
-			s->body_len = 0;
-			ok += status >= 200 && status < 300;
-			done++;
-			curl_multi_remove_handle(multi, s->easy);
-			if (next < count) {
-				s->req = next++;
-				s->started = now_s();
-				make(s->easy, s->req, ctx);
-				curl_multi_add_handle(multi, s->easy);
-			}
-		}
-		if (done < count)
-			curl_multi_poll(multi, NULL, 0, 100, NULL);
+	if (httpload_run(host, port, clients, threads, count, make, ctx,
+		&res) != 0) {
+		fprintf(stderr, "loadgen: can't reach %s\n", url);
+		exit(2);
 	}
-	report(what, now_s() - t0, ok, statuses, count, lat);
-	for (unsigned c = 0; c < clients; c++)
-		curl_easy_cleanup(slots[c].easy);
-	curl_multi_cleanup(multi);
-	free(slots);
-	free(lat);
-	free(statuses);
+	if (res.first_failure[0] != '\0')
+		printf("  first failure: %s\n", res.first_failure);
+	report(what, res.seconds, res.ok, res.status, count, res.latency);
+	httpload_result_clear(&res);
 }
 
 struct submit_ctx {
-	char url[512];
+	char host[256];
 	char **bodies;
 	size_t *lens;
-	struct curl_slist *hdrs;
 };
 
-static void make_submit(CURL *e, size_t i, void *arg)
+static void make_submit(void *arg, size_t i, struct httpload_request *r)
 {
 	struct submit_ctx *c = arg;
 
-	curl_easy_setopt(e, CURLOPT_URL, c->url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->hdrs);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->bodies[i]);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)c->lens[i]);
+	r->head_len = (size_t)snprintf(r->head, sizeof(r->head),
+		"POST /v1/entries HTTP/1.1\r\nHost: %s\r\n"
+		"Content-Type: application/json\r\nContent-Length: %zu\r\n"
+		"\r\n", c->host, c->lens[i]);
+	r->body = c->bodies[i];
+	r->body_len = c->lens[i];
 }
 
 struct proof_ctx {
-	const char *base;
+	char host[256];
 	uint64_t size;
-	uint64_t rng;
-	char url[512];
+	uint64_t seed;
 };
 
-static void make_proof(CURL *e, size_t i, void *arg)
+/* splitmix64: request i's index, the same for any thread. */
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15u;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+	return x ^ (x >> 31);
+}
+
+static void make_proof(void *arg, size_t i, struct httpload_request *r)
 {
 	struct proof_ctx *c = arg;
 
-	(void)i;
-	c->rng = c->rng * 6364136223846793005u + 1442695040888963407u;
-	snprintf(c->url, sizeof(c->url), "%s/v1/proof/inclusion?index=%llu",
-		c->base, (unsigned long long)((c->rng >> 17) % c->size));
-	curl_easy_setopt(e, CURLOPT_URL, c->url);
-	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	r->head_len = (size_t)snprintf(r->head, sizeof(r->head),
+		"GET /v1/proof/inclusion?index=%llu HTTP/1.1\r\nHost: %s\r\n"
+		"\r\n", (unsigned long long)(mix(c->seed + i) % c->size),
+		c->host);
+	r->body = NULL;
+	r->body_len = 0;
 }
 
 static struct mlog_dsse_key *load_key(const char *path)
@@ -324,10 +268,11 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "threads", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *url = NULL, *key = NULL, *mode;
-	unsigned clients = 64;
+	unsigned clients = 64, threads = 1;
 	size_t count = 20000;
 	uint64_t size = 0, seed = (uint64_t)time(NULL) * 1000000;
 	int ch;
@@ -347,12 +292,15 @@ int main(int argc, char **argv)
 		case 'n': count = strtoull(optarg, NULL, 10); break;
 		case 's': size = strtoull(optarg, NULL, 10); break;
 		case 'S': seed = strtoull(optarg, NULL, 10); break;
+		case 't': threads = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (strcmp(mode, "ed25519") == 0) {
 		ed25519_ceiling();
+	} else if (url != NULL && strncmp(url, "http://", 7) != 0) {
+		fprintf(stderr, "loadgen: --url must be http://HOST:PORT\n");
+		return 2;
 	} else if (strcmp(mode, "submit") == 0 && url != NULL && key != NULL) {
 		struct submit_ctx c;
 		struct mlog_dsse_key *k = load_key(key);
@@ -360,12 +308,9 @@ int main(int argc, char **argv)
 		pthread_t th[2];
 		double t0 = now_s();
 
-		snprintf(c.url, sizeof(c.url), "%s/v1/entries", url);
+		snprintf(c.host, sizeof(c.host), "%s", url + 7);
 		c.bodies = calloc(count, sizeof(*c.bodies));
 		c.lens = calloc(count, sizeof(*c.lens));
-		c.hdrs = curl_slist_append(NULL,
-			"Content-Type: application/json");
-		c.hdrs = curl_slist_append(c.hdrs, "Expect:");
 		for (int i = 0; i < 2; i++) {
 			p[i] = (struct presign){ k, c.bodies, c.lens,
 				count * (size_t)i / 2,
@@ -376,24 +321,23 @@ int main(int argc, char **argv)
 			pthread_join(th[i], NULL);
 		printf("pre-signed %zu envelopes (%zu bytes each) in %.1f s\n",
 			count, c.lens[0], now_s() - t0);
-		run("submit", count, clients, make_submit, &c);
+		run("submit", url, count, clients, threads, make_submit, &c);
 		for (size_t i = 0; i < count; i++)
 			free(c.bodies[i]);
 		free(c.bodies);
 		free(c.lens);
-		curl_slist_free_all(c.hdrs);
 		mlog_dsse_key_free(k);
 	} else if (strcmp(mode, "proofs") == 0 && url != NULL && size > 0) {
-		struct proof_ctx c = { url, size, seed, "" };
+		struct proof_ctx c = { "", size, seed };
 
-		run("proofs", count, clients, make_proof, &c);
+		snprintf(c.host, sizeof(c.host), "%s", url + 7);
+		run("proofs", url, count, clients, threads, make_proof, &c);
 	} else {
 		fprintf(stderr, "usage: loadgen submit --url URL --key PEM "
-			"[--clients N] [--count N]\n"
+			"[--clients N] [--count N] [--threads T]\n"
 			"       loadgen proofs --url URL --size S [--clients N] "
-			"[--count N]\n       loadgen ed25519\n");
+			"[--count N] [--threads T]\n       loadgen ed25519\n");
 		return 2;
 	}
-	curl_global_cleanup();
 	return 0;
 }

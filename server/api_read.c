@@ -165,14 +165,48 @@ static enum MHD_Result get_tile(struct get *g, const char *path, int *route)
 
 /* ---- proofs ----------------------------------------------------------- */
 
-static json_t *proof_json(const uint8_t (*proof)[MLOG_HASH_BYTES], size_t n)
+/*
+ * Sends a proof answer, rendered by hand (building and dumping it through
+ * jansson cost about a tenth of a proof request's CPU): `fields` is the
+ * opening of the object with its numeric members, e.g. {"old":1,"size":2,
+ * then "leaf_hash" when leaf is not NULL, then "proof". Base64 has no
+ * characters JSON must escape.
+ */
+static enum MHD_Result send_proof(struct get *g, const char *fields,
+	const uint8_t *leaf, const uint8_t (*proof)[MLOG_HASH_BYTES],
+	size_t n)
 {
-	json_t *arr = json_array();
+	enum { B64 = MLOG_CODEC_B64_LEN(MLOG_HASH_BYTES) };
+	size_t cap = strlen(fields) + 32 + (n + 1) * (B64 + 3);
+	char *body = malloc(cap), *p;
 
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, b64_json(proof[i],
-			MLOG_HASH_BYTES));
-	return arr;
+	if (body == NULL)
+		return fail(g, 500, "out of memory");
+	p = body + strlen(fields);
+	memcpy(body, fields, (size_t)(p - body));
+	if (leaf != NULL) {
+		memcpy(p, "\"leaf_hash\":\"", 13);
+		p += 13;
+		p += mlog_codec_base64_encode(p, B64 + 1, leaf,
+			MLOG_HASH_BYTES);
+		memcpy(p, "\",", 2);
+		p += 2;
+	}
+	memcpy(p, "\"proof\":[", 9);
+	p += 9;
+	for (size_t i = 0; i < n; i++) {
+		*p++ = '"';
+		p += mlog_codec_base64_encode(p, B64 + 1, proof[i],
+			MLOG_HASH_BYTES);
+		*p++ = '"';
+		if (i + 1 < n)
+			*p++ = ',';
+	}
+	memcpy(p, "]}", 2);
+	p += 2;
+	g->status = 200;
+	return mlogd_respond_owned(g->c, 200, "application/json", "no-cache",
+		body, (size_t)(p - body));
 }
 
 /* size= (default: the head's), checked against the head. */
@@ -194,6 +228,7 @@ static enum MHD_Result get_inclusion(struct get *g)
 		MHD_GET_ARGUMENT_KIND, "leaf_hash");
 	uint64_t index = 0, size;
 	size_t n = 0;
+	char fields[96];
 	int has_index = arg_u64(g, "index", &index), rc;
 
 	if (arg_size(g, &size) != 0)
@@ -227,11 +262,10 @@ static enum MHD_Result get_inclusion(struct get *g)
 		&reader(g)->tiles.reader);
 	if (rc != MLOG_OK)
 		return fail(g, 500, "couldn't build the proof");
-	return send_json(g, json_pack("{s:I, s:I, s:o, s:o}", "index",
-		(json_int_t)index, "size", (json_int_t)size, "leaf_hash",
-		b64_json(leaf, MLOG_HASH_BYTES), "proof",
-		proof_json((const uint8_t (*)[MLOG_HASH_BYTES])proof, n)),
-		"no-cache");
+	snprintf(fields, sizeof(fields), "{\"index\":%" PRIu64 ",\"size\":%"
+		PRIu64 ",", index, size);
+	return send_proof(g, fields, leaf,
+		(const uint8_t (*)[MLOG_HASH_BYTES])proof, n);
 }
 
 static enum MHD_Result get_consistency(struct get *g)
@@ -239,6 +273,7 @@ static enum MHD_Result get_consistency(struct get *g)
 	uint8_t proof[MLOG_PROOF_MAX][MLOG_HASH_BYTES];
 	uint64_t old = 0, size;
 	size_t n = 0;
+	char fields[96];
 	int has_old = arg_u64(g, "old", &old);
 
 	if (arg_size(g, &size) != 0)
@@ -250,10 +285,10 @@ static enum MHD_Result get_consistency(struct get *g)
 	if (mlog_proof_prove_consistency(reader(g)->h, proof, &n, old, size,
 		&reader(g)->tiles.reader) != MLOG_OK)
 		return fail(g, 500, "couldn't build the proof");
-	return send_json(g, json_pack("{s:I, s:I, s:o}", "old",
-		(json_int_t)old, "size", (json_int_t)size, "proof",
-		proof_json((const uint8_t (*)[MLOG_HASH_BYTES])proof, n)),
-		"no-cache");
+	snprintf(fields, sizeof(fields), "{\"old\":%" PRIu64 ",\"size\":%"
+		PRIu64 ",", old, size);
+	return send_proof(g, fields, NULL,
+		(const uint8_t (*)[MLOG_HASH_BYTES])proof, n);
 }
 
 /* ---- /v1/entries/<I> ---------------------------------------------------- */

@@ -441,6 +441,7 @@ static int cmd_serve(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	mlogd_log_init("mlogd");
+	mlogd_store_global_init();
 	if (sodium_init() < 0)
 		die(EXIT_REFUSED, "libsodium failed to initialise");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)

@@ -75,6 +75,9 @@ struct mlogd {
 int mlogd_pool_init(struct mlogd_pool *p, const char *db_path, size_t n,
 	struct mlog_error *err) MLOG_MUST_CHECK;
 void mlogd_pool_clear(struct mlogd_pool *p);
+/* A free reader, waiting for one if all are in use; it holds a read
+ * transaction (mlogd_store_read_begin) until put back: get it per request
+ * and put it back before the request ends. */
 struct mlogd_reader *mlogd_pool_get(struct mlogd_pool *p);
 void mlogd_pool_put(struct mlogd_pool *p, struct mlogd_reader *r);
 

@@ -3,7 +3,8 @@
  *
  * One connection per HTTP thread is enough (a thread serves one request
  * at a time), so mlogd_pool_get only waits if the pool is smaller than the
- * thread pool.
+ * thread pool. A reader handed out holds a read transaction (one snapshot)
+ * until it is put back.
  */
 #include "mlogd.h"
 
@@ -60,11 +61,13 @@ struct mlogd_reader *mlogd_pool_get(struct mlogd_pool *p)
 	r = p->free_list;
 	p->free_list = r->next_free;
 	pthread_mutex_unlock(&p->lock);
+	mlogd_store_read_begin(r->store);
 	return r;
 }
 
 void mlogd_pool_put(struct mlogd_pool *p, struct mlogd_reader *r)
 {
+	mlogd_store_read_end(r->store);
 	pthread_mutex_lock(&p->lock);
 	r->next_free = p->free_list;
 	p->free_list = r;

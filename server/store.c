@@ -18,6 +18,15 @@
 
 #define SCHEMA_VERSION "2"
 
+/* Tile (level, n) is row id level * 2^56 + n: level < 8 and n < 2^56
+ * (2^62 leaves / 256) keep ids positive and in key order. */
+#define TILE_N_MAX ((UINT64_C(1) << 56) - 1)
+
+static sqlite3_int64 tile_id(int level, uint64_t n)
+{
+	return (sqlite3_int64)(((uint64_t)level << 56) | n);
+}
+
 /* Prepared statements, one per query; finalised in mlogd_store_close. */
 enum stmt_id {
 	ST_LATEST,
@@ -38,13 +47,15 @@ enum stmt_id {
 	ST_PUT_CHECKPOINT,
 	ST_WITNESSED,
 	ST_PUT_WITNESSED,
+	ST_READ_BEGIN,
+	ST_READ_END,
 	ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_LATEST] = "SELECT size, root, note FROM checkpoint "
 		"ORDER BY size DESC LIMIT 1",
-	[ST_TILE] = "SELECT data, mid FROM tile WHERE level = ?1 AND n = ?2",
+	[ST_TILE] = "SELECT data, mid FROM tile WHERE id = ?1",
 	[ST_BUNDLE] = "SELECT data FROM entry WHERE idx >= ?1 AND idx < ?2 "
 		"ORDER BY idx",
 	[ST_FULL_BUNDLE] = "SELECT data FROM bundle WHERE n = ?1",
@@ -56,8 +67,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SIGNERS] = "SELECT name FROM signer WHERE idx = ?1 ORDER BY name",
 	[ST_INTEGRATED] = "SELECT signed_at FROM checkpoint WHERE size > ?1 "
 		"ORDER BY size LIMIT 1",
-	[ST_PUT_TILE] = "INSERT OR REPLACE INTO tile(level, n, data, mid) "
-		"VALUES (?1, ?2, ?3, ?4)",
+	[ST_PUT_TILE] = "INSERT OR REPLACE INTO tile(id, data, mid) "
+		"VALUES (?1, ?2, ?3)",
 	[ST_PUT_ENTRY] = "INSERT INTO entry(idx, data) VALUES (?1, ?2)",
 	[ST_PUT_DEDUP] = "INSERT OR IGNORE INTO dedup(prefix, idx) "
 		"VALUES (?1, ?2)",
@@ -70,12 +81,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_WITNESSED] = "SELECT value FROM meta WHERE key = 'witnessed'",
 	[ST_PUT_WITNESSED] = "INSERT OR REPLACE INTO meta(key, value) "
 		"VALUES ('witnessed', ?1)",
+	[ST_READ_BEGIN] = "BEGIN",
+	[ST_READ_END] = "COMMIT",
 };
 
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE tile(level INTEGER NOT NULL, n INTEGER NOT NULL,"
-	" data BLOB NOT NULL, mid BLOB, PRIMARY KEY(level, n)) WITHOUT ROWID;"
+	"CREATE TABLE tile(id INTEGER PRIMARY KEY, data BLOB NOT NULL,"
+	" mid BLOB);"
 	"CREATE TABLE entry(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	"CREATE TABLE bundle(n INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	"CREATE TABLE checkpoint(size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
@@ -196,55 +209,51 @@ static int read_meta(sqlite3 *db, sqlite3_stmt **st, struct mlog_error *err)
 }
 
 /*
- * Schema 1 -> 2: the tile table gains its mid column, filled in for every
- * stored tile, and the version is bumped, all in one transaction (a crash
- * leaves schema 1 and the upgrade runs again). Tiles are visited in key
- * order one statement at a time, never updating under an open cursor.
+ * Schema 1 -> 2: the tile table becomes a rowid table keyed by tile_id()
+ * with the mid hashes of every tile, and the version is bumped, all in one
+ * transaction (a crash leaves schema 1 and the upgrade runs again).
  */
 static int upgrade_from_1(sqlite3 *db, struct mlog_error *err)
 {
-	sqlite3_stmt *next = NULL, *put = NULL;
+	sqlite3_stmt *old = NULL, *put = NULL;
 	struct mlog_hash *h = mlog_hash_new();
-	sqlite3_int64 level = -1, n = -1;
 	int rc = h == NULL ? mlog_error_set(err, MLOG_ERR_NOMEM,
-		"out of memory") : MLOG_OK;
+		"out of memory") : MLOG_OK, step;
 
 	if (rc == MLOG_OK)
 		rc = exec(db, "BEGIN IMMEDIATE;"
-			"ALTER TABLE tile ADD COLUMN mid BLOB;", err);
+			"CREATE TABLE tile2(id INTEGER PRIMARY KEY,"
+			" data BLOB NOT NULL, mid BLOB);", err);
 	if (rc != MLOG_OK)
 		goto out;
-	if (sqlite3_prepare_v2(db, "SELECT level, n, data FROM tile WHERE "
-		"(level, n) > (?1, ?2) ORDER BY level, n LIMIT 1", -1, &next,
-		NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE tile SET mid = ?3 WHERE level = ?1"
-		" AND n = ?2", -1, &put, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT level, n, data FROM tile", -1,
+		&old, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO tile2(id, data, mid) VALUES "
+		"(?1, ?2, ?3)", -1, &put, NULL) != SQLITE_OK) {
 		rc = db_error(err, db, "upgrading schema 1");
 		goto out;
 	}
-	for (;;) {
+	while ((step = sqlite3_step(old)) == SQLITE_ROW) {
 		uint8_t mid[MLOG_TILE_MID_MAX][MLOG_HASH_BYTES];
-		unsigned nmid, width;
-		int step;
+		sqlite3_int64 level = sqlite3_column_int64(old, 0);
+		sqlite3_int64 n = sqlite3_column_int64(old, 1);
+		int len = sqlite3_column_bytes(old, 2);
+		unsigned nmid;
 
-		sqlite3_bind_int64(next, 1, level);
-		sqlite3_bind_int64(next, 2, n);
-		step = sqlite3_step(next);
-		if (step == SQLITE_DONE)
-			break;
-		width = (unsigned)sqlite3_column_bytes(next, 2) /
-			MLOG_HASH_BYTES;
-		if (step != SQLITE_ROW || width > MLOG_TILE_WIDTH) {
-			rc = db_error(err, db, "upgrading schema 1: a tile");
+		if (level < 0 || level >= MLOG_TILE_MAX_LEVELS || n < 0 ||
+		    (uint64_t)n > TILE_N_MAX || len <= 0 ||
+		    len > MLOG_TILE_MAX_BYTES || len % MLOG_HASH_BYTES != 0) {
+			rc = mlog_error_set(err, MLOG_ERR_DB, "upgrading "
+				"schema 1: tile %lld/%lld is malformed",
+				(long long)level, (long long)n);
 			goto out;
 		}
-		level = sqlite3_column_int64(next, 0);
-		n = sqlite3_column_int64(next, 1);
 		nmid = mlog_tile_mid_hashes(h, mid,
-			sqlite3_column_blob(next, 2), width);
-		sqlite3_reset(next);
-		sqlite3_bind_int64(put, 1, level);
-		sqlite3_bind_int64(put, 2, n);
+			sqlite3_column_blob(old, 2),
+			(unsigned)len / MLOG_HASH_BYTES);
+		sqlite3_bind_int64(put, 1, tile_id((int)level, (uint64_t)n));
+		sqlite3_bind_blob(put, 2, sqlite3_column_blob(old, 2), len,
+			SQLITE_STATIC);
 		if (nmid > 0)
 			sqlite3_bind_blob(put, 3, mid,
 				(int)(nmid * MLOG_HASH_BYTES), SQLITE_STATIC);
@@ -256,10 +265,17 @@ static int upgrade_from_1(sqlite3 *db, struct mlog_error *err)
 		}
 		sqlite3_reset(put);
 	}
-	rc = exec(db, "UPDATE meta SET value = '2' WHERE key = 'schema';"
+	if (step != SQLITE_DONE) {
+		rc = db_error(err, db, "upgrading schema 1: reading tiles");
+		goto out;
+	}
+	sqlite3_finalize(old);
+	old = NULL;
+	rc = exec(db, "DROP TABLE tile; ALTER TABLE tile2 RENAME TO tile;"
+		"UPDATE meta SET value = '2' WHERE key = 'schema';"
 		"COMMIT;", err);
 out:
-	sqlite3_finalize(next);
+	sqlite3_finalize(old);
 	sqlite3_finalize(put);
 	mlog_hash_free(h);
 	if (rc != MLOG_OK)
@@ -361,6 +377,32 @@ static sqlite3_stmt *stmt_begin(struct mlogd_store *s, enum stmt_id id)
 	return st;
 }
 
+void mlogd_store_read_begin(struct mlogd_store *s)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_READ_BEGIN);
+
+	/* On failure the reads simply run in autocommit mode. */
+	(void)sqlite3_step(st);
+	sqlite3_reset(st);
+}
+
+void mlogd_store_read_end(struct mlogd_store *s)
+{
+	sqlite3_stmt *st = stmt_begin(s, ST_READ_END);
+
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	(void)sqlite3_step(st);
+	sqlite3_reset(st);
+}
+
+void mlogd_store_global_init(void)
+{
+	/* SQLite's allocation statistics take one global mutex on every
+	 * malloc, which the HTTP threads' connections then contend for. */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static void *dup_blob(const void *p, size_t n)
 {
 	void *q = malloc(n + 1);
@@ -416,8 +458,9 @@ int mlogd_store_read_tile(struct mlogd_store *s, int level, uint64_t n,
 	sqlite3_stmt *st = stmt_begin(s, ST_TILE);
 	int rc, step;
 
-	sqlite3_bind_int(st, 1, level);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+	if (level < 0 || level >= MLOG_TILE_MAX_LEVELS || n > TILE_N_MAX)
+		return MLOG_ERR_NOTFOUND;
+	sqlite3_bind_int64(st, 1, tile_id(level, n));
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
 		size_t got = (size_t)sqlite3_column_bytes(st, 0);
@@ -753,14 +796,13 @@ static int write_batch(struct mlogd_store *s, const struct mlogd_store_batch *b,
 		const struct mlogd_blob_row *r = &b->blobs[i];
 
 		st = stmt_begin(s, ST_PUT_TILE);
-		sqlite3_bind_int(st, 1, r->level);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)r->n);
-		sqlite3_bind_blob(st, 3, r->data, (int)r->len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 1, tile_id(r->level, r->n));
+		sqlite3_bind_blob(st, 2, r->data, (int)r->len, SQLITE_STATIC);
 		if (r->nmid > 0)
-			sqlite3_bind_blob(st, 4, r->mid,
+			sqlite3_bind_blob(st, 3, r->mid,
 				(int)r->nmid * MLOG_HASH_BYTES, SQLITE_STATIC);
 		else
-			sqlite3_bind_null(st, 4);
+			sqlite3_bind_null(st, 3);
 		rc = step_done(s, st, err, "writing a tile");
 		if (rc != MLOG_OK)
 			return rc;

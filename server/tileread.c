@@ -5,28 +5,31 @@
 
 #include <string.h>
 
-/* Fetches tile (level, n) wide enough for `need` entries into the cache
- * slot of its level. */
+/* Fetches tile (level, n) wide enough for `need` entries into its slot
+ * (kept if already there) and returns the slot. */
 static int load(struct mlogd_tileread *t, int level, uint64_t n,
-	unsigned need)
+	unsigned need, struct mlogd_tileread_slot **out)
 {
+	struct mlogd_tileread_slot *c = &t->slot[level == 0 ? 0 :
+		1 + (n + (uint64_t)level * 40503) % (MLOGD_TILEREAD_SLOTS - 1)];
 	size_t len = 0;
 	int rc;
 
-	if (t->cache[level].valid && t->cache[level].n == n &&
-	    t->cache[level].len >= (size_t)need * MLOG_HASH_BYTES)
+	*out = c;
+	if (c->valid && c->level == level && c->n == n &&
+	    c->len >= (size_t)need * MLOG_HASH_BYTES)
 		return MLOG_OK;
-	t->cache[level].valid = 0;
-	rc = mlogd_store_read_tile(t->store, level, n, t->cache[level].data,
-		sizeof(t->cache[level].data), &len, t->cache[level].mid,
-		&t->cache[level].nmid);
+	c->valid = 0;
+	rc = mlogd_store_read_tile(t->store, level, n, c->data,
+		sizeof(c->data), &len, c->mid, &c->nmid);
 	if (rc != MLOG_OK)
 		return rc;
 	if (len < (size_t)need * MLOG_HASH_BYTES)
 		return MLOG_ERR_NOTFOUND;
-	t->cache[level].valid = 1;
-	t->cache[level].n = n;
-	t->cache[level].len = len;
+	c->valid = 1;
+	c->level = level;
+	c->n = n;
+	c->len = len;
 	return MLOG_OK;
 }
 
@@ -36,6 +39,7 @@ static int read_hashes(void *ctx, const uint64_t *idx, size_t n,
 	struct mlogd_tileread *t = ctx;
 
 	for (size_t i = 0; i < n; i++) {
+		struct mlogd_tileread_slot *c;
 		struct mlog_tile tile;
 		unsigned first, count;
 		int level;
@@ -45,17 +49,14 @@ static int read_hashes(void *ctx, const uint64_t *idx, size_t n,
 		rc = mlog_tile_for_index(&tile, &first, &count, idx[i]);
 		if (rc != MLOG_OK)
 			return rc;
-		rc = load(t, tile.level, tile.n, first + count);
+		rc = load(t, tile.level, tile.n, first + count, &c);
 		if (rc != MLOG_OK)
 			return rc;
 		mlog_tree_split_index(idx[i], &level, &node);
-		tile.width = (unsigned)(t->cache[tile.level].len /
-			MLOG_HASH_BYTES);
-		rc = mlog_tile_node_hash_mid(t->h, out[i], &tile,
-			t->cache[tile.level].data, t->cache[tile.level].len,
-			(const uint8_t (*)[MLOG_HASH_BYTES])
-			t->cache[tile.level].mid, t->cache[tile.level].nmid,
-			level, node);
+		tile.width = (unsigned)(c->len / MLOG_HASH_BYTES);
+		rc = mlog_tile_node_hash_mid(t->h, out[i], &tile, c->data,
+			c->len, (const uint8_t (*)[MLOG_HASH_BYTES])c->mid,
+			c->nmid, level, node);
 		if (rc != MLOG_OK)
 			return rc;
 	}
@@ -74,19 +75,20 @@ void mlogd_tileread_init(struct mlogd_tileread *t, struct mlogd_store *s,
 
 void mlogd_tileread_clear(struct mlogd_tileread *t)
 {
-	for (int i = 0; i < MLOG_TILE_MAX_LEVELS; i++)
-		t->cache[i].valid = 0;
+	for (int i = 0; i < MLOGD_TILEREAD_SLOTS; i++)
+		t->slot[i].valid = 0;
 }
 
 int mlogd_tileread_leaf(struct mlogd_tileread *t, uint64_t index,
 	uint8_t out[MLOG_HASH_BYTES])
 {
-	unsigned slot = (unsigned)(index & 255);
-	int rc = load(t, 0, index >> 8, slot + 1);
+	unsigned entry = (unsigned)(index & 255);
+	struct mlogd_tileread_slot *c;
+	int rc = load(t, 0, index >> 8, entry + 1, &c);
 
 	if (rc != MLOG_OK)
 		return rc;
-	memcpy(out, t->cache[0].data + (size_t)slot * MLOG_HASH_BYTES,
+	memcpy(out, c->data + (size_t)entry * MLOG_HASH_BYTES,
 		MLOG_HASH_BYTES);
 	return MLOG_OK;
 }

@@ -7,13 +7,16 @@
  * holds the node (merkle/tile.h) -> the stored tile (any stored width is a
  * prefix-extension of the one needed) and its stored mid hashes -> the
  * node, hashing at most 7 pairs inside the tile (127 for a tile stored
- * without mid hashes). It keeps the last tile read at each level, so a
- * proof's reads (which climb one tile per level) cost one SQLite read per
- * level. The server trusts its own store, so unlike the client-side
+ * without mid hashes). It keeps the last level-0 tile read and up to
+ * MLOGD_TILEREAD_SLOTS - 1 tiles of the upper levels (direct-mapped by
+ * level and index), so a proof costs one SQLite read for its level-0 tile
+ * and, up to about 16 M entries (256 level-1 tiles), none above; memory is
+ * bounded (about 2.2 MiB per reader) whatever the log size. The server trusts its own store, so unlike the client-side
  * mlog_tile_hash_reader nothing is re-authenticated here: recovery already
  * checked the stored tiles against the signed root.
  *
- * Invariants: (1) a cached tile is only used for nodes it fully contains;
+ * Invariants: (1) a cached tile is only used for nodes it fully contains
+ * (same level and index, at least as wide as needed);
  * (2) cached tiles are never stale in a way that matters: stored tiles
  * only grow by appending (store.h invariant 3).
  *
@@ -30,18 +33,22 @@
 #include "tile.h"
 #include "tree.h"
 
+/* Slot 0 holds the last level-0 tile; the others upper-level tiles. */
+#define MLOGD_TILEREAD_SLOTS 257
+
 struct mlogd_tileread {
 	struct mlogd_store *store;
 	struct mlog_hash *h;
 	struct mlog_hash_reader reader;   /* hand this to merkle/ */
-	struct {
+	struct mlogd_tileread_slot {
 		int valid;
+		int level;
 		uint64_t n;
 		size_t len;
 		unsigned nmid;
 		uint8_t data[MLOG_TILE_MAX_BYTES];
 		uint8_t mid[MLOG_TILE_MID_MAX][MLOG_HASH_BYTES];
-	} cache[MLOG_TILE_MAX_LEVELS];
+	} slot[MLOGD_TILEREAD_SLOTS];
 };
 
 /* Binds t to store s and hash context h (both borrowed). */

@@ -714,9 +714,8 @@ static void *stored_mid(sqlite3 *db, int level, int n, int *len)
 	void *copy = NULL;
 
 	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT mid FROM tile WHERE "
-		"level = ?1 AND n = ?2", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int(st, 1, level);
-	sqlite3_bind_int(st, 2, n);
+		"id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, ((sqlite3_int64)level << 56) | n);
 	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
 	*len = sqlite3_column_bytes(st, 0);
 	if (sqlite3_column_blob(st, 0) != NULL) {
@@ -750,9 +749,9 @@ static void verify_inclusion(const struct fixture *f, struct mlog_hash *h,
 	itest_http_clear(&r);
 }
 
-/* A schema-1 database (no mid hashes) is upgraded by serve: the same
- * log, the mid hashes filled in as a new log would have them, and proofs
- * that verify. */
+/* A schema-1 database (tiles WITHOUT ROWID by (level, n), no mid hashes)
+ * is upgraded by serve: the same log, the mid hashes filled in as a new
+ * log would have them, and proofs that verify. */
 Test(ops, schema_1_database_is_upgraded, .timeout = 120)
 {
 	struct fixture f;
@@ -775,7 +774,12 @@ Test(ops, schema_1_database_is_upgraded, .timeout = 120)
 	mid0 = stored_mid(db, 0, 0, &len0);
 	mid1 = stored_mid(db, 0, 1, &len1);
 	cr_assert(mid0 != NULL && len0 == 512 && mid1 != NULL && len1 == 64);
-	cr_assert_eq(sqlite3_exec(db, "ALTER TABLE tile DROP COLUMN mid;"
+	cr_assert_eq(sqlite3_exec(db, "CREATE TABLE tile1(level INTEGER NOT "
+		"NULL, n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY "
+		"KEY(level, n)) WITHOUT ROWID;"
+		"INSERT INTO tile1 SELECT id >> 56, id & 72057594037927935, "
+		"data FROM tile;"
+		"DROP TABLE tile; ALTER TABLE tile1 RENAME TO tile;"
 		"UPDATE meta SET value = '1' WHERE key = 'schema';", NULL,
 		NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
