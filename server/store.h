@@ -186,6 +186,22 @@ int mlogd_store_open(struct mlogd_store **out /* OUT */, const char *path,
 void mlogd_store_close(struct mlogd_store *s);
 
 /*
+ * WAL checkpoints. By default a connection checkpoints (PASSIVE) after a
+ * commit that leaves 1,000 or more frames in the WAL, as SQLite would.
+ * The writer can hand that work to another connection on another thread
+ * (mlogd_store_hand_off_checkpoints, then mlogd_store_checkpoint there),
+ * which takes the copying and the database fsync off the commit path;
+ * it still checkpoints itself past MLOGD_STORE_WAL_FRAMES_MAX frames, so
+ * the WAL stays bounded if the other thread falls behind.
+ * mlogd_store_wal_frames is the WAL's length after this connection's last
+ * commit. mlogd_store_checkpoint returns 0 or MLOG_ERR_DB (busy included).
+ */
+#define MLOGD_STORE_WAL_FRAMES_MAX 32768        /* 128 MiB of 4 KiB pages */
+void mlogd_store_hand_off_checkpoints(struct mlogd_store *s);
+unsigned mlogd_store_wal_frames(const struct mlogd_store *s);
+int mlogd_store_checkpoint(struct mlogd_store *s) MLOG_MUST_CHECK;
+
+/*
  * Process-wide SQLite settings; call once before any store is opened
  * (it is a no-op afterwards).
  */
