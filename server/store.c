@@ -519,7 +519,8 @@ int mlogd_store_read_tile(struct mlogd_store *s, int level, uint64_t n,
 			memcpy(buf, sqlite3_column_blob(st, 0), got);
 			*len = got;
 			if (mid != NULL) {
-				memcpy(mid, m, mlen);
+				if (mlen > 0)   /* m is NULL for no mid */
+					memcpy(mid, m, mlen);
 				*nmid = (unsigned)(mlen / MLOG_HASH_BYTES);
 			}
 			rc = MLOG_OK;
