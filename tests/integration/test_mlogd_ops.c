@@ -258,6 +258,45 @@ Test(ops, bad_flags_exit_2_with_usage, .timeout = 60)
 	itest_log_cleanup(&l);
 }
 
+/* Settings in DATA/mlogd.conf apply as their flags would: a signer read
+ * from the file (its key under a directory whose name holds '#', which
+ * only a blank-led '#' would cut) lets that signer's entry in. */
+Test(ops, config_file_settings_apply, .timeout = 60)
+{
+	struct itest_log l;
+	struct itest_signer s;
+	struct itest_http r;
+	const struct itest_signer *signers[1] = { &s };
+	char keydir[300], conf[320], url[128], *st, *env;
+	size_t len;
+	FILE *fp;
+
+	itest_log_init(&l, "example.com/conf");
+	snprintf(keydir, sizeof(keydir), "%s/keys#1", l.dir);
+	cr_assert_eq(mkdir(keydir, 0700), 0);
+	itest_signer_new(&s, keydir, "ci", MLOG_DSSE_ALG_ED25519);
+	snprintf(conf, sizeof(conf), "%s",
+		itest_data_path(&l, "mlogd.conf"));
+	fp = fopen(conf, "w");
+	cr_assert_not_null(fp);
+	fprintf(fp, "# the release pipeline\r\n"
+		"signer = ci=build:%s   # the CI key\r\n"
+		"batch-ms = 5\n", s.pub_path);
+	fclose(fp);
+	itest_log_start(&l, NULL);
+	st = itest_build_statement(7);
+	env = itest_envelope(signers, 1, st, &len);
+	snprintf(url, sizeof(url), "%s/v1/entries", l.url);
+	itest_post(&r, url, env, len);
+	cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
+	itest_http_clear(&r);
+	free(env);
+	free(st);
+	cr_assert_eq(itest_log_stop(&l), 0);
+	itest_signer_clear(&s);
+	itest_log_cleanup(&l);
+}
+
 Test(ops, loose_key_file_is_refused, .timeout = 60)
 {
 	struct itest_log l;
