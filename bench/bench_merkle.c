@@ -786,7 +786,8 @@ static const struct bench benches[] = {
 	{ "hashing (merkle/hash.c, OpenSSL SHA-256)", bench_hash },
 	{ "signature floor (libsodium)", bench_ed25519 },
 	{ "signed notes (merkle/note.c)", bench_note },
-	{ "DSSE envelopes (merkle/dsse.c, OpenSSL EVP)", bench_dsse },
+	{ "DSSE envelopes (merkle/dsse.c: Ed25519 by libsodium, P-256 by "
+	  "OpenSSL EVP)", bench_dsse },
 	{ "tree and proofs (merkle/tree.c, merkle/proof.c)", bench_tree },
 };
 

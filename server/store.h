@@ -196,7 +196,7 @@ void mlogd_store_close(struct mlogd_store *s);
  * mlogd_store_wal_frames is the WAL's length after this connection's last
  * commit. mlogd_store_checkpoint returns 0 or MLOG_ERR_DB (busy included).
  */
-#define MLOGD_STORE_WAL_FRAMES_MAX 32768        /* 128 MiB of 4 KiB pages */
+#define MLOGD_STORE_WAL_FRAMES_MAX 65536        /* 256 MiB of 4 KiB pages */
 void mlogd_store_hand_off_checkpoints(struct mlogd_store *s);
 unsigned mlogd_store_wal_frames(const struct mlogd_store *s);
 int mlogd_store_checkpoint(struct mlogd_store *s) MLOG_MUST_CHECK;
