@@ -291,7 +291,10 @@ static int state_load(struct cli_monitor *m, const char *text, size_t len,
 		r.reviewed_at = strdup(json_string_value(json_object_get(v,
 			"reviewed_at")) ? json_string_value(json_object_get(v,
 			"reviewed_at")) : "");
+		/* Every approval was read below the position, in order
+		 * (check_invariants). */
 		if (!json_is_integer(idx) || dec == NULL ||
+		    r.index >= cp.size ||
 		    cli_measure_from_json(&r.approval, json_object_get(v,
 			"measurement"), NULL) != MLOG_OK ||
 		    (m->nappr > 0 && m->appr[m->nappr - 1].index >= r.index)) {
@@ -320,6 +323,8 @@ static int state_load(struct cli_monitor *m, const char *text, size_t len,
 			"index"));
 		p.seen_at = (uint64_t)json_integer_value(json_object_get(v,
 			"seen_at"));
+		if (p.index >= cp.size)    /* check_invariants */
+			goto out;
 		p.build_id = b != NULL ? strdup(b) : NULL;
 		if (pend_push(m, &p) != MLOG_OK) {
 			free(p.build_id);

@@ -1280,6 +1280,28 @@ Test(monitor, bad_entries_and_signers)
 	cli_monitor_close(m);
 	cli_signerset_clear(&set);
 	itest_signer_clear(&other);
+	/* A saved state whose pending entry lies at or past its position (a
+	 * hand edit, a torn copy) is refused, not loaded inconsistent. */
+	{
+		char *saved = bt_read(state, "state.json", NULL);
+		json_t *st = json_loads(saved, 0, NULL), *first;
+		char *edited;
+
+		cr_assert_not_null(st);
+		first = json_array_get(json_object_get(st, "pending"), 0);
+		cr_assert_not_null(first);
+		json_object_set_new(first, "index", json_integer(
+			json_integer_value(json_object_get(st, "position"))));
+		edited = json_dumps(st, JSON_INDENT(1));
+		bt_write(state, "state.json", edited, strlen(edited));
+		cr_expect_eq(cli_monitor_open(&m, state, &err),
+			MLOG_ERR_MALFORMED);
+		cr_expect_not_null(strstr(err.msg, "state.json"), "%s",
+			err.msg);
+		free(edited);
+		json_decref(st);
+		free(saved);
+	}
 	/* A state file that is not one is never overwritten. */
 	bt_write(state, "state.json", "{\"version\":2}", 13);
 	cr_expect_eq(cli_monitor_open(&m, state, &err), MLOG_ERR_MALFORMED);
