@@ -84,7 +84,7 @@ int mlog_conf_parse(const char *text, size_t len, const char *name,
 	if (len > MLOG_CONF_FILE_MAX)
 		return mlog_error_set(err, MLOG_ERR_TOOBIG,
 			"%s: over %d bytes", name, MLOG_CONF_FILE_MAX);
-	if (memchr(text, '\0', len) != NULL)
+	if (len > 0 && memchr(text, '\0', len) != NULL)
 		return mlog_error_set(err, MLOG_ERR_MALFORMED,
 			"%s: a NUL byte: not a text file", name);
 	line = malloc(MLOG_CONF_LINE_MAX + 1);
