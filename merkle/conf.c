@@ -186,7 +186,8 @@ int mlog_conf_set_uint(void *base, const struct mlog_conf_uint *table,
 		}
 		return MLOG_OK;
 	}
-	return MLOG_ERR_NOTFOUND;
+	return mlog_error_set(err, MLOG_ERR_MALFORMED, "unknown setting '%s'",
+		key);
 }
 
 int mlog_conf_parse_listen(char **host, unsigned *port, const char *s)

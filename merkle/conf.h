@@ -93,10 +93,11 @@ struct mlog_conf_uint {
 };
 
 /*
- * If key is in table[0..n), stores the parsed value into the settings
- * struct at base. Returns 0; MLOG_ERR_MALFORMED with "KEY VALUE: want
- * MIN..MAX UNIT" when the value is bad; MLOG_ERR_NOTFOUND (err untouched)
- * when the key is not in the table.
+ * Stores value into the settings struct at base if key is in
+ * table[0..n): the last resort of a daemon's setter, after its string
+ * and list keys. Returns 0, or MLOG_ERR_MALFORMED with "KEY VALUE: want
+ * MIN..MAX UNIT" when the value is bad and "unknown setting 'KEY'" when
+ * the key is not in the table.
  */
 int mlog_conf_set_uint(void *base, const struct mlog_conf_uint *table,
 	size_t n, const char *key, const char *value, struct mlog_error *err)

@@ -76,13 +76,9 @@ int mlogd_config_set(struct mlogd_config *c, const char *key,
 	} else if (strcmp(key, "witness") == 0) {
 		rc = mlog_conf_list_add(&c->witnesses, &c->nwitnesses, value);
 	} else {
-		rc = mlog_conf_set_uint(c, uint_settings,
+		return mlog_conf_set_uint(c, uint_settings,
 			sizeof(uint_settings) / sizeof(uint_settings[0]), key,
 			value, err);
-		if (rc == MLOG_ERR_NOTFOUND)
-			return mlog_error_set(err, MLOG_ERR_MALFORMED,
-				"unknown setting '%s'", key);
-		return rc;
 	}
 	if (rc == MLOG_ERR_NOMEM)
 		return mlog_error_set(err, rc, "out of memory");
