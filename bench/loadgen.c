@@ -3,14 +3,14 @@
  * a test).
  *
  *   loadgen submit --url URL --key SIGNER.pem [--clients 64]
- *                  [--count N] [--seed S] [--threads T]
+ *                  [--count N] [--seed S] [--threads T] [--server-pid P]
  *       pre-signs N distinct build-manifest envelopes with the key, then
  *       posts them over `clients` keep-alive connections, each with one
  *       request in flight (httpload.h, on T event-loop threads, default
  *       1), and reports accepted entries/s and ack latency
  *       p50/p90/p99/max.
  *   loadgen proofs --url URL [--clients 64] [--count N] [--size S]
- *                  [--threads T]
+ *                  [--threads T] [--server-pid P]
  *       GET /v1/proof/inclusion?index=<random below S> and reports
  *       proofs/s and latency percentiles.
  *   loadgen ed25519
@@ -18,10 +18,13 @@
  *       the ceiling for signature-checked submissions.
  *
  * Every request's status is counted; any non-2xx is reported, so a run
- * that "succeeds" with errors is visible.
+ * that "succeeds" with errors is visible. Each run also prints its own
+ * CPU time per request and, with --server-pid, the server's (from
+ * /proc/PID/stat around the run).
  */
 #include <getopt.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,15 +132,51 @@ static void *presign_range(void *arg)
 }
 
 /* Sends count requests over `clients` connections and reports. */
+/* CPU seconds (user + system) used so far by process pid (0: this one),
+ * or -1 if /proc does not say. */
+static double cpu_seconds(long pid)
+{
+	char path[64];
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	int got;
+
+	if (pid == 0) {
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			(double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	/* Fields 14 and 15 (utime, stime) follow ") state ppid ...". */
+	got = fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u "
+		"%*u %*u %llu %llu", &ut, &st);
+	fclose(f);
+	if (got != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void run(const char *what, const char *url, size_t count,
-	unsigned clients, unsigned threads, httpload_make_fn make, void *ctx)
+	unsigned clients, unsigned threads, long server_pid,
+	httpload_make_fn make, void *ctx)
 {
 	struct httpload_result res;
 	char host[256];
 	unsigned port;
+	double self0 = cpu_seconds(0), server0 = -1, server1 = -1;
 
 	if (httpload_parse_url(url, host, sizeof(host), &port) != 0) {
 		fprintf(stderr, "loadgen: --url must be http://HOST:PORT\n");
+		exit(2);
+	}
+	if (server_pid > 0 && (server0 = cpu_seconds(server_pid)) < 0) {
+		fprintf(stderr, "loadgen: --server-pid %ld: no such process "
+			"in /proc\n", server_pid);
 		exit(2);
 	}
 	if (httpload_run(host, port, clients, threads, count, make, ctx,
@@ -145,9 +184,17 @@ static void run(const char *what, const char *url, size_t count,
 		fprintf(stderr, "loadgen: can't reach %s\n", url);
 		exit(2);
 	}
+	if (server_pid > 0)
+		server1 = cpu_seconds(server_pid);
 	if (res.first_failure[0] != '\0')
 		printf("  first failure: %s\n", res.first_failure);
 	report(what, res.seconds, res.ok, res.status, count, res.latency);
+	printf("  CPU per request: loadgen %.0f us",
+		1e6 * (cpu_seconds(0) - self0) / (double)count);
+	if (server0 >= 0 && server1 >= 0)
+		printf(", server %.0f us (pid %ld)",
+			1e6 * (server1 - server0) / (double)count, server_pid);
+	printf("\n");
 	httpload_result_clear(&res);
 }
 
@@ -269,10 +316,12 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "server-pid", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *url = NULL, *key = NULL, *mode;
 	unsigned clients = 64, threads = 1;
+	long server_pid = 0;
 	size_t count = 20000;
 	uint64_t size = 0, seed = (uint64_t)time(NULL) * 1000000;
 	int ch;
@@ -293,6 +342,7 @@ int main(int argc, char **argv)
 		case 's': size = strtoull(optarg, NULL, 10); break;
 		case 'S': seed = strtoull(optarg, NULL, 10); break;
 		case 't': threads = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'p': server_pid = strtol(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
@@ -321,7 +371,8 @@ int main(int argc, char **argv)
 			pthread_join(th[i], NULL);
 		printf("pre-signed %zu envelopes (%zu bytes each) in %.1f s\n",
 			count, c.lens[0], now_s() - t0);
-		run("submit", url, count, clients, threads, make_submit, &c);
+		run("submit", url, count, clients, threads, server_pid,
+			make_submit, &c);
 		for (size_t i = 0; i < count; i++)
 			free(c.bodies[i]);
 		free(c.bodies);
@@ -331,12 +382,15 @@ int main(int argc, char **argv)
 		struct proof_ctx c = { "", size, seed };
 
 		snprintf(c.host, sizeof(c.host), "%s", url + 7);
-		run("proofs", url, count, clients, threads, make_proof, &c);
+		run("proofs", url, count, clients, threads, server_pid,
+			make_proof, &c);
 	} else {
 		fprintf(stderr, "usage: loadgen submit --url URL --key PEM "
-			"[--clients N] [--count N] [--threads T]\n"
+			"[--clients N] [--count N] [--threads T] "
+			"[--server-pid PID]\n"
 			"       loadgen proofs --url URL --size S [--clients N] "
-			"[--count N] [--threads T]\n       loadgen ed25519\n");
+			"[--count N] [--threads T] [--server-pid PID]\n"
+			"       loadgen ed25519\n");
 		return 2;
 	}
 	return 0;
