@@ -7,11 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
-static void flatten_newlines(char *s)
+/* Invariant 3: line breaks and tabs become spaces, every other control
+ * character (C0, DEL, and C1 as UTF-8: U+0080..U+009F) becomes '?', so a
+ * message quoting untrusted bytes (a server's error text, a file's line)
+ * can neither span lines nor drive a terminal. */
+static void flatten_controls(char *s)
 {
-	for (; *s != '\0'; s++) {
-		if (*s == '\n' || *s == '\r')
-			*s = ' ';
+	for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+		else if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			p[0] = '?';
+			p[1] = '?';
+			p++;
+		}
 	}
 }
 
@@ -24,7 +35,7 @@ int mlog_error_set(struct mlog_error *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-	flatten_newlines(err->msg);
+	flatten_controls(err->msg);
 	err->code = code;
 	return code;
 }
@@ -46,7 +57,7 @@ int mlog_error_wrap(struct mlog_error *err, int code, const char *fmt, ...)
 	if (snprintf(err->msg, sizeof(err->msg), old[0] == '\0' ? "%s%s"
 		: "%s: %s", prefix, old) < 0)
 		err->msg[0] = '\0';
-	flatten_newlines(err->msg);
+	flatten_controls(err->msg);
 	err->code = code;
 	return code;
 }

@@ -13,8 +13,10 @@
  *  (2) MLOG_ERR_MALFORMED means "does not parse"; MLOG_ERR_VERIFY means
  *      "parses, but a hash or signature does not check". Every proof or
  *      signature mismatch is MLOG_ERR_VERIFY and nothing else.
- *  (3) A message is a single line (no '\n'), at most MLOG_ERROR_MSG_MAX - 1
- *      bytes, truncated rather than overflowed.
+ *  (3) A message is a single line with no control characters (line breaks
+ *      and tabs become spaces, other C0/C1 controls and DEL '?'), at most
+ *      MLOG_ERROR_MSG_MAX - 1 bytes, truncated rather than overflowed:
+ *      safe to print even when it quotes untrusted bytes.
  *
  * Thread-safety: no shared state; a struct mlog_error belongs to its caller.
  * Ownership: struct mlog_error is caller-allocated; a NULL pointer is allowed
@@ -51,7 +53,7 @@ struct mlog_error {
  * Records code and a printf-style message in *err (if err is not NULL) and
  * returns code, so that callers can write
  *     return mlog_error_set(err, MLOG_ERR_MALFORMED, "note: no blank line");
- * Newlines in the formatted message are replaced by spaces (invariant 3).
+ * Control characters in the formatted message are replaced (invariant 3).
  */
 int mlog_error_set(struct mlog_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
