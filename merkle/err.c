@@ -7,11 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Invariant 3: line breaks and tabs become spaces, every other control
- * character (C0, DEL, and C1 as UTF-8: U+0080..U+009F) becomes '?', so a
- * message quoting untrusted bytes (a server's error text, a file's line)
- * can neither span lines nor drive a terminal. */
-static void flatten_controls(char *s)
+/* Line breaks and tabs become spaces, every other control character
+ * (C0, DEL, and C1 as UTF-8: U+0080..U+009F) becomes '?'. */
+void mlog_error_flatten(char *s)
 {
 	for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++) {
 		if (*p == '\n' || *p == '\r' || *p == '\t')
@@ -35,7 +33,7 @@ int mlog_error_set(struct mlog_error *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-	flatten_controls(err->msg);
+	mlog_error_flatten(err->msg);
 	err->code = code;
 	return code;
 }
@@ -57,7 +55,7 @@ int mlog_error_wrap(struct mlog_error *err, int code, const char *fmt, ...)
 	if (snprintf(err->msg, sizeof(err->msg), old[0] == '\0' ? "%s%s"
 		: "%s: %s", prefix, old) < 0)
 		err->msg[0] = '\0';
-	flatten_controls(err->msg);
+	mlog_error_flatten(err->msg);
 	err->code = code;
 	return code;
 }

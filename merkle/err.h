@@ -66,6 +66,14 @@ int mlog_error_set(struct mlog_error *err, int code, const char *fmt, ...)
 int mlog_error_wrap(struct mlog_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Makes the NUL-terminated s one printable line in place, as every
+ * message is (invariant 3): line breaks and tabs become spaces, other
+ * control characters (C0, DEL, C1 in UTF-8) '?'. For text quoted from
+ * untrusted sources outside a struct mlog_error (the daemons' log lines).
+ */
+void mlog_error_flatten(char *s);
+
 /* A short constant name for a code ("malformed", "verification failed"). */
 const char *mlog_err_name(int code);
 

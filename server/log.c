@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
+
 /* Set once by main before any thread starts; read-only afterwards. */
 static const char *log_program = "mlogd";
 
@@ -39,10 +41,10 @@ void mlogd_log(const char *fmt, ...)
 	if (w > 0)
 		n += (size_t)w < sizeof(line) - n - 1 ? (size_t)w
 						      : sizeof(line) - n - 2;
-	for (size_t i = 0; i < n; i++) {
-		if (line[i] == '\n')
-			line[i] = ' ';
-	}
+	/* One printable line whatever the arguments quote (a witness's
+	 * answer, a client's bytes): err.h invariant 3. */
+	line[n] = '\0';
+	mlog_error_flatten(line);
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, n) < 0)
 		return;

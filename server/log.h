@@ -1,7 +1,8 @@
 /*
  * log.h — one line per event on stderr: "<RFC 3339 UTC time> <program>:
  * <message>". Lines are written with a single write(2) so that lines from
- * different threads never interleave.
+ * different threads never interleave, and are one printable line whatever
+ * the message quotes (control characters replaced as in merkle/err.h).
  *
  * Thread-safety: any thread. Ownership: nothing retained.
  */

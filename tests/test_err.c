@@ -39,6 +39,14 @@ Test(err, untrusted_bytes_cannot_break_lines_or_drive_a_terminal)
 		"x?[2J?y?z??31mcaf\xc3\xa9", "%s", err.msg);
 }
 
+Test(err, flatten_in_place)
+{
+	char line[] = "witness said: 409\r\x1b]0;owned\x07\n";
+
+	mlog_error_flatten(line);
+	cr_assert_str_eq(line, "witness said: 409 ?]0;owned? ");
+}
+
 Test(err, long_messages_are_truncated)
 {
 	struct mlog_error err = { 0, "" };
