@@ -108,7 +108,7 @@ int mlogd_signers_add(struct mlogd_signers *s, const char *spec,
 	}
 	rc = read_key_file(colon + 1, pem, sizeof(pem), &pem_len, err);
 	if (rc != MLOG_OK)
-		return rc;
+		return mlog_error_wrap(err, rc, "signer %s", sg.name);
 	rc = mlog_dsse_key_parse_public(&sg.key, pem, pem_len, err);
 	if (rc != MLOG_OK)
 		return mlog_error_wrap(err, rc, "signer %s: %s", sg.name,

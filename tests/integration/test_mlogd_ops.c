@@ -214,7 +214,7 @@ Test(ops, bad_flags_exit_2_with_usage, .timeout = 60)
 		    NULL }, 0, "wizard" },
 		{ { "serve", "--data", data, "--signer",
 		    "x=build:/nonexistent.pem", NULL }, 0,
-		  "/nonexistent.pem" },
+		  "signer x: /nonexistent.pem" },
 	};
 
 	itest_log_init(&l, "example.com/flags");
