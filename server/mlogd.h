@@ -62,6 +62,10 @@ struct mlogd {
 	struct mlogd_metrics *metrics;
 	struct mlogd_pool pool;
 	struct MHD_Daemon *daemon;
+	/* The listen socket MHD_quiesce_daemon handed back: closed only
+	 * after MHD_stop_daemon (MHD's rule: a worker thread may still poll
+	 * it until then). MHD_INVALID_SOCKET before a quiesce. */
+	MHD_socket quiesced_listen;
 	struct mlogd_cosigned cosigned;
 	struct mlogd_witnessing *witnessing;  /* NULL without --witness */
 	pthread_mutex_t inflight_lock;

@@ -396,8 +396,11 @@ int witness_http_start(struct witness *w, struct mlog_error *err)
 		return mlog_error_set(err, MLOG_ERR_MALFORMED,
 			"listen: %s is not an IPv4 address",
 			w->cfg->listen_host);
+	/* poll(), not epoll: MHD 0.9.75's MHD_quiesce_daemon can abort the
+	 * process with a thread pool on epoll (server/http.c says how). */
+	w->quiesced_listen = MHD_INVALID_SOCKET;
 	w->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-		MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME |
 		MHD_USE_ITC | MHD_USE_ERROR_LOG,
 		(uint16_t)w->cfg->listen_port, NULL, NULL, handle, w,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -416,12 +419,14 @@ int witness_http_start(struct witness *w, struct mlog_error *err)
 
 void witness_http_quiesce(struct witness *w)
 {
-	if (w->daemon != NULL) {
-		MHD_socket s = MHD_quiesce_daemon(w->daemon);
-
-		if (s != MHD_INVALID_SOCKET)
-			close(s);
-	}
+	if (w->daemon == NULL || w->quiesced_listen != MHD_INVALID_SOCKET)
+		return;
+	w->quiesced_listen = MHD_quiesce_daemon(w->daemon);
+	/* Refuse new connections now (the kernel would otherwise queue
+	 * them until the socket is closed), without freeing the descriptor
+	 * a worker may still be polling: accept() on it fails from here. */
+	if (w->quiesced_listen != MHD_INVALID_SOCKET)
+		(void)shutdown(w->quiesced_listen, SHUT_RDWR);
 }
 
 unsigned witness_http_inflight(struct witness *w)
@@ -436,7 +441,11 @@ unsigned witness_http_inflight(struct witness *w)
 
 void witness_http_stop(struct witness *w)
 {
-	if (w->daemon != NULL)
+	if (w->daemon != NULL) {
 		MHD_stop_daemon(w->daemon);
+		if (w->quiesced_listen != MHD_INVALID_SOCKET)
+			close(w->quiesced_listen);
+	}
 	w->daemon = NULL;
+	w->quiesced_listen = MHD_INVALID_SOCKET;
 }

@@ -63,6 +63,9 @@ struct witness {
 	struct witness_metrics *metrics;
 	unsigned rate, burst;             /* add-checkpoint rate limit */
 	struct MHD_Daemon *daemon;
+	/* The listen socket MHD_quiesce_daemon handed back: closed only
+	 * after MHD_stop_daemon (MHD's rule). MHD_INVALID_SOCKET before. */
+	MHD_socket quiesced_listen;
 	pthread_mutex_t inflight_lock;
 	unsigned inflight;                /* requests begun, not finished */
 };
